@@ -1,0 +1,23 @@
+/* Evidence providers: one small table per TEE backend. */
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+#include "err.h"
+
+struct evidence_provider {
+	const char *name;    /* configuration name: "sample", later "snp", "tdx", "tsm" */
+	const char *kbs_tee; /* the `tee` the broker is told */
+	/* True when this TEE's interface is present on this machine. */
+	int (*detect)(void);
+	/* Builds the Trustee `primary_evidence` JSON text binding report_data
+	 * (the digest; providers pad to their own field size). *json is
+	 * malloc'd; the caller frees it. Returns 0 or -errno (err says why). */
+	int (*get_evidence)(const uint8_t *report_data, size_t len, char **json,
+			    struct cw_err *err);
+};
+
+/* Resolves a configured TEE name. "auto" picks hardware that is present
+ * and never the sample TEE. Returns NULL (err says why) when none fits. */
+const struct evidence_provider *provider_select(const char *name, struct cw_err *err);
+
+extern const struct evidence_provider sample_provider;

@@ -1,0 +1,43 @@
+/* The key-broker client: Trustee KBS protocol 0.4.0 (RCAR). */
+#pragma once
+#include <stdint.h>
+#include "attest.h"
+#include "err.h"
+#include "secret.h"
+
+struct kbs_request {
+	const char *url;         /* http(s)://host[:port] (no trailing path) */
+	const char *resource;    /* repo/type/tag */
+	const char *ca_file;     /* PEM CA for https, or NULL */
+	const struct evidence_provider *provider;
+	uint32_t request_timeout_ms;
+	uint32_t attempts;
+	uint32_t deadline_ms;
+	uint32_t resource_restarts;
+};
+
+/* Why the exchange failed, for the exit code. */
+enum kbs_failure {
+	KBS_OK = 0,
+	KBS_UNREACHABLE,   /* connect/timeout/5xx until the deadline */
+	KBS_DENIED,        /* a 401/403/404 answer from the broker */
+	KBS_BAD_ANSWER,    /* malformed JSON, JWE failure, wrong algorithm */
+	KBS_EVIDENCE,      /* the provider failed */
+	KBS_INTERNAL,
+};
+
+struct kbs_result {
+	enum kbs_failure failure;
+	char step[16];       /* auth | attest | resource */
+	long http_status;    /* 0 when no HTTP answer */
+	char type[128];      /* broker error `type` (last path segment), may be "" */
+	char detail[256];    /* broker error `detail`, sanitized, may be "" */
+	unsigned requests;   /* HTTP requests made */
+};
+
+/* Runs the whole exchange with retries and the overall deadline. On success
+ * *out holds the decrypted resource (binary-safe) in locked memory. On
+ * failure returns -errno, fills res and err (one line: URL, step, status,
+ * broker's type/detail). */
+int kbs_get_resource(const struct kbs_request *req, struct secret **out,
+		     struct kbs_result *res, struct cw_err *err);

@@ -1,0 +1,40 @@
+/* Small helpers shared by every part of cwinit. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static inline void freep(void *p) { free(*(void **)p); }
+static inline void closep(int *fd) { if (*fd >= 0) close(*fd); }
+static inline void fclosep(FILE **f) { if (*f) fclose(*f); }
+
+#define _cleanup_free_ __attribute__((cleanup(freep)))
+#define _cleanup_close_ __attribute__((cleanup(closep)))
+#define _cleanup_fclose_ __attribute__((cleanup(fclosep)))
+
+/* Reads a whole file of at most max bytes into a NUL-terminated malloc'd
+ * buffer. Returns 0, -EFBIG when the file is larger than max, or -errno. */
+int read_file_bounded(const char *path, size_t max, char **out, size_t *len);
+
+/* Same, relative to a directory fd (O_NOFOLLOW is not implied). */
+int read_file_bounded_at(int dirfd, const char *path, size_t max, char **out, size_t *len);
+
+/* Writes a string to a file (for /proc and /sys knobs). */
+int write_file(const char *path, const char *s);
+
+/* Copies src into dst of size n; returns -ENAMETOOLONG if it does not fit. */
+int strscpy(char *dst, const char *src, size_t n);
+
+/* Parses a whole decimal (or 0x hex) unsigned number within [min, max]. */
+int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
+/* Milliseconds on CLOCK_BOOTTIME (time since the kernel started). */
+uint64_t boottime_ms(void);
+
+/* Milliseconds on CLOCK_MONOTONIC, for deadlines. */
+uint64_t monotonic_ms(void);

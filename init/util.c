@@ -1,0 +1,113 @@
+/* File, string, number and clock helpers. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include "util.h"
+
+int read_file_bounded_at(int dirfd, const char *path, size_t max, char **out, size_t *len)
+{
+	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	_cleanup_free_ char *buf = NULL;
+	size_t used = 0, cap = 0;
+
+	if (fd < 0)
+		return -errno;
+	/* Files in /proc report size 0, so read until EOF rather than trust st_size. */
+	for (;;) {
+		if (used == cap) {
+			size_t ncap = cap ? cap * 2 : 4096;
+			char *nbuf;
+			if (ncap > max + 1)
+				ncap = max + 1;
+			if (ncap <= cap)
+				return -EFBIG;
+			nbuf = realloc(buf, ncap + 1);
+			if (!nbuf)
+				return -ENOMEM;
+			buf = nbuf;
+			cap = ncap;
+		}
+		ssize_t n = read(fd, buf + used, cap - used);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		used += (size_t)n;
+		if (used > max)
+			return -EFBIG;
+	}
+	if (!buf && !(buf = malloc(1)))
+		return -ENOMEM;
+	buf[used] = '\0';
+	*out = buf;
+	buf = NULL;
+	if (len)
+		*len = used;
+	return 0;
+}
+
+int read_file_bounded(const char *path, size_t max, char **out, size_t *len)
+{
+	return read_file_bounded_at(AT_FDCWD, path, max, out, len);
+}
+
+int write_file(const char *path, const char *s)
+{
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	size_t n = strlen(s);
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, s, n) != (ssize_t)n)
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
+int strscpy(char *dst, const char *src, size_t n)
+{
+	size_t l = strlen(src);
+
+	if (n == 0)
+		return -ENAMETOOLONG;
+	if (l >= n) {
+		dst[0] = '\0';
+		return -ENAMETOOLONG;
+	}
+	memcpy(dst, src, l + 1);
+	return 0;
+}
+
+int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || *end)
+		return -EINVAL;
+	if (v < min || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+static uint64_t clock_ms(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+uint64_t boottime_ms(void) { return clock_ms(CLOCK_BOOTTIME); }
+uint64_t monotonic_ms(void) { return clock_ms(CLOCK_MONOTONIC); }
