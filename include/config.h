@@ -82,4 +82,5 @@ struct cw_config_key {
 	const char *meaning;
 	const char *default_text;
 };
-extern const struct cw_config_key cw_config_keys[];
+/* Fills out with key number i; NULL past the last key. */
+const struct cw_config_key *config_key(size_t i, struct cw_config_key *out);

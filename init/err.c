@@ -31,7 +31,16 @@ int cw_err_prefix(struct cw_err *err, int errnum, const char *fmt, ...)
 		va_end(ap);
 		memcpy(old, err->msg, sizeof(old));
 		old[sizeof(old) - 1] = '\0';
-		snprintf(err->msg, sizeof(err->msg), "%s: %s", prefix, old);
+		/* Truncation is fine: the start of a message says the most. */
+		size_t n = strlen(prefix);
+		if (n > sizeof(err->msg) - 3)
+			n = sizeof(err->msg) - 3;
+		memcpy(err->msg, prefix, n);
+		memcpy(err->msg + n, ": ", 2);
+		size_t rest = sizeof(err->msg) - n - 3;
+		size_t olen = strnlen(old, rest);
+		memcpy(err->msg + n + 2, old, olen);
+		err->msg[n + 2 + olen] = '\0';
 	}
 	return errnum ? errnum : -EIO;
 }

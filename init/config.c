@@ -1,0 +1,474 @@
+/* The configuration table and its three sources (see include/config.h).
+ *
+ * Every value passes through one validating setter, whichever source it
+ * comes from, because the footer and the command line are written by the
+ * host and must be treated as hostile. */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <cjson/cJSON.h>
+#include "config.h"
+#include "log.h"
+#include "util.h"
+
+#define CW_CONFIG_JSON_MAX (64 * 1024)
+#define CW_CMDLINE_MAX 4096
+
+enum kind { K_STR, K_BOOL, K_U32, K_PORT, K_MODULES, K_SHUTDOWN };
+
+/* Which characters a string key accepts. */
+enum charset { CS_ANY_PRINT, CS_NAME, CS_PATH_ABS, CS_LOWER };
+
+struct key {
+	const char *name;
+	enum kind kind;
+	size_t offset;
+	size_t size;            /* K_STR: buffer size */
+	enum charset charset;   /* K_STR */
+	uint32_t min, max;      /* K_U32 */
+	int (*check)(const char *value, struct cw_err *err);
+	const char *meaning;
+	const char *default_text;
+};
+
+static int check_url(const char *v, struct cw_err *err);
+static int check_resource(const char *v, struct cw_err *err);
+static int check_root(const char *v, struct cw_err *err);
+static int check_cidr(const char *v, struct cw_err *err);
+static int check_ipv4(const char *v, struct cw_err *err);
+
+#define STR(n, cs, chk, m, d) { #n, K_STR, offsetof(struct cw_config, n), \
+	sizeof(((struct cw_config *)0)->n), cs, 0, 0, chk, m, d }
+#define U32(n, lo, hi, m, d) { #n, K_U32, offsetof(struct cw_config, n), 0, 0, lo, hi, NULL, m, d }
+
+static const struct key keys[] = {
+	STR(broker_url, CS_ANY_PRINT, check_url, "Key broker base URL, http:// or https://", "(none: required)"),
+	STR(resource, CS_ANY_PRINT, check_resource, "Broker resource holding the LUKS passphrase, repo/type/tag", "default/key/root-disk"),
+	STR(tee, CS_LOWER, NULL, "Evidence provider: auto (the TEE present; never sample) or sample (tests only)", "auto"),
+	STR(root, CS_ANY_PRINT, check_root, "Root device: /dev path, UUID=, LABEL=, PARTUUID=; empty = first LUKS device", "(first LUKS device)"),
+	STR(mapper, CS_NAME, NULL, "Device-mapper name of the unlocked root", "cwroot"),
+	STR(fstype, CS_LOWER, NULL, "Root filesystem type; empty = detect (ext4, xfs, erofs, btrfs, ...)", "(detect)"),
+	STR(mount_options, CS_ANY_PRINT, NULL, "Filesystem-specific mount options of the root", "(none)"),
+	{ "readonly", K_BOOL, offsetof(struct cw_config, readonly), 0, 0, 0, 0, NULL, "Mount the root (and map it) read-only", "false" },
+	{ "modules", K_MODULES, 0, 0, 0, 0, 0, NULL, "Kernel modules to load from /lib/modules in the initramfs, in order", "(none)" },
+	STR(net_interface, CS_NAME, NULL, "Interface to configure with a static IPv4 address; empty = loopback only", "(none)"),
+	STR(net_address, CS_ANY_PRINT, check_cidr, "IPv4 address with prefix length for net_interface, a.b.c.d/n", "(none)"),
+	STR(net_gateway, CS_ANY_PRINT, check_ipv4, "IPv4 default gateway", "(none)"),
+	STR(ca_file, CS_PATH_ABS, NULL, "PEM CA certificate that the HTTPS broker must chain to (put it in the initramfs)", "(none)"),
+	U32(request_timeout_ms, 100, 600000, "Timeout of one HTTP request to the broker", "30000"),
+	U32(attempts, 1, 100, "Attempts of the whole broker exchange", "5"),
+	U32(deadline_ms, 1000, 3600000, "Overall deadline of the broker exchange, all attempts together", "120000"),
+	U32(resource_restarts, 0, 10, "Restarts from auth when the broker forgot the session (401 on the resource)", "3"),
+	U32(root_wait_ms, 0, 600000, "How long to wait for the root device to appear", "10000"),
+	{ "shutdown", K_SHUTDOWN, offsetof(struct cw_config, shutdown), 0, 0, 0, 0, NULL, "How to end the VM: poweroff, or reboot (libkrun, Firecracker)", "poweroff" },
+	U32(grace_ms, 0, 600000, "Time between TERM and KILL for processes left at shutdown", "5000"),
+	{ "exit_port", K_PORT, offsetof(struct cw_config, exit_port), 0, 0, 0, 0, NULL, "QEMU isa-debug-exit I/O port to write the exit status to; 0 = off", "0" },
+};
+
+_Static_assert(ARRAY_SIZE(keys) <= sizeof(((struct cw_config *)0)->source), "source[] too small");
+
+static const char *source_name(enum cw_source s)
+{
+	static const char *names[] = { "default", "footer", "cmdline", "file" };
+	return names[s];
+}
+
+void config_defaults(struct cw_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	strcpy(c->resource, "default/key/root-disk");
+	strcpy(c->tee, "auto");
+	strcpy(c->mapper, "cwroot");
+	c->request_timeout_ms = 30000;
+	c->attempts = 5;
+	c->deadline_ms = 120000;
+	c->resource_restarts = 3;
+	c->root_wait_ms = 10000;
+	c->shutdown = SHUTDOWN_POWEROFF;
+	c->grace_ms = 5000;
+}
+
+static bool charset_ok(enum charset cs, const char *v)
+{
+	if (cs == CS_PATH_ABS && *v && *v != '/')
+		return false;
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+		switch (cs) {
+		case CS_ANY_PRINT:
+		case CS_PATH_ABS:
+			if (*p <= ' ' || *p >= 0x7f)
+				return false;
+			break;
+		case CS_NAME:
+			if (!isalnum(*p) && *p != '_' && *p != '-' && *p != '.')
+				return false;
+			break;
+		case CS_LOWER:
+			if (!islower(*p) && !isdigit(*p) && *p != '_' && *p != '-')
+				return false;
+			break;
+		}
+	}
+	return true;
+}
+
+static int check_url(const char *v, struct cw_err *err)
+{
+	const char *host;
+
+	if (!*v)
+		return 0;
+	if (!strncmp(v, "http://", 7))
+		host = v + 7;
+	else if (!strncmp(v, "https://", 8))
+		host = v + 8;
+	else
+		return cw_err_set(err, EINVAL, "must start with http:// or https://");
+	if (!*host || *host == '/')
+		return cw_err_set(err, EINVAL, "has no host");
+	/* The client appends /kbs/v0/...; user info, queries and fragments
+	 * have no place in a broker address. */
+	if (strpbrk(v, "@?#\\"))
+		return cw_err_set(err, EINVAL, "must not contain '@', '?', '#' or '\\'");
+	return 0;
+}
+
+static bool segment_ok(const char *s, size_t n)
+{
+	if (n == 0 || s[0] == '.')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '-' && s[i] != '.')
+			return false;
+	return true;
+}
+
+static int check_resource(const char *v, struct cw_err *err)
+{
+	const char *a = strchr(v, '/'), *b = a ? strchr(a + 1, '/') : NULL;
+
+	if (!a || !b || strchr(b + 1, '/') || !segment_ok(v, (size_t)(a - v)) ||
+	    !segment_ok(a + 1, (size_t)(b - a - 1)) || !segment_ok(b + 1, strlen(b + 1)))
+		return cw_err_set(err, EINVAL, "must be three segments repo/type/tag of [A-Za-z0-9_.-]");
+	return 0;
+}
+
+static int check_root(const char *v, struct cw_err *err)
+{
+	if (!*v || !strncmp(v, "/dev/", 5) || !strncmp(v, "UUID=", 5) ||
+	    !strncmp(v, "LABEL=", 6) || !strncmp(v, "PARTUUID=", 9))
+		return 0;
+	return cw_err_set(err, EINVAL, "must be a /dev/ path, UUID=, LABEL= or PARTUUID=");
+}
+
+static int check_ipv4(const char *v, struct cw_err *err)
+{
+	struct in_addr a;
+
+	if (*v && inet_pton(AF_INET, v, &a) != 1)
+		return cw_err_set(err, EINVAL, "is not an IPv4 address");
+	return 0;
+}
+
+static int check_cidr(const char *v, struct cw_err *err)
+{
+	char addr[16];
+	const char *slash = strchr(v, '/');
+	uint64_t len;
+
+	if (!*v)
+		return 0;
+	if (!slash || (size_t)(slash - v) >= sizeof(addr) || parse_uint(slash + 1, 0, 32, &len) < 0)
+		return cw_err_set(err, EINVAL, "must be a.b.c.d/prefix-length");
+	memcpy(addr, v, (size_t)(slash - v));
+	addr[slash - v] = '\0';
+	return check_ipv4(addr, err);
+}
+
+static int parse_bool(const char *v, bool *out)
+{
+	if (!strcmp(v, "true") || !strcmp(v, "1") || !strcmp(v, "yes"))
+		*out = true;
+	else if (!strcmp(v, "false") || !strcmp(v, "0") || !strcmp(v, "no"))
+		*out = false;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* "a,b-c" -> modules a, b_c. Replaces the whole list. */
+static int set_modules(struct cw_config *c, const char *v, struct cw_err *err)
+{
+	unsigned n = 0;
+
+	for (const char *p = v; *p;) {
+		size_t len = strcspn(p, ",");
+		if (len == 0 || len >= CW_MODULE_NAME_MAX)
+			return cw_err_set(err, EINVAL, "module names must be 1-%d characters", CW_MODULE_NAME_MAX - 1);
+		if (n == CW_MAX_MODULES)
+			return cw_err_set(err, EINVAL, "more than %d modules", CW_MAX_MODULES);
+		for (size_t i = 0; i < len; i++) {
+			char ch = p[i] == '-' ? '_' : p[i];
+			if (!isalnum((unsigned char)ch) && ch != '_')
+				return cw_err_set(err, EINVAL, "module names are letters, digits, '_' and '-'");
+			c->modules[n][i] = ch;
+		}
+		c->modules[n][len] = '\0';
+		n++;
+		p += len;
+		if (*p == ',' && !*++p)
+			return cw_err_set(err, EINVAL, "empty module name");
+	}
+	c->n_modules = n;
+	return 0;
+}
+
+static const struct key *key_find(const char *name, size_t *index)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		if (!strcmp(keys[i].name, name)) {
+			*index = i;
+			return &keys[i];
+		}
+	return NULL;
+}
+
+int config_set(struct cw_config *c, const char *name, const char *v, enum cw_source src,
+	       struct cw_err *err)
+{
+	size_t idx;
+	const struct key *k = key_find(name, &idx);
+	char *field;
+	uint64_t num;
+	int r = 0;
+
+	if (!k)
+		return cw_err_set(err, ENOENT, "unknown key \"%.64s\" (from %s)", name, source_name(src));
+	if (src < c->source[idx])
+		return 0;
+	field = (char *)c + k->offset;
+	switch (k->kind) {
+	case K_STR:
+		if (strlen(v) >= k->size)
+			r = cw_err_set(err, EINVAL, "longer than %zu characters", k->size - 1);
+		else if (!charset_ok(k->charset, v))
+			r = cw_err_set(err, EINVAL, "contains characters not allowed here");
+		else if (k->check)
+			r = k->check(v, err);
+		if (r == 0)
+			strcpy(field, v);
+		break;
+	case K_BOOL:
+		if (parse_bool(v, (bool *)field) < 0)
+			r = cw_err_set(err, EINVAL, "must be true or false");
+		break;
+	case K_U32:
+		r = parse_uint(v, k->min, k->max, &num);
+		if (r < 0)
+			r = cw_err_set(err, EINVAL, "must be a whole number from %u to %u", k->min, k->max);
+		else
+			*(uint32_t *)field = (uint32_t)num;
+		break;
+	case K_PORT:
+		if (parse_uint(v, 0, 0xffff, &num) < 0)
+			r = cw_err_set(err, EINVAL, "must be an I/O port number, 0 to 0xffff");
+		else
+			*(uint16_t *)field = (uint16_t)num;
+		break;
+	case K_MODULES:
+		r = set_modules(c, v, err);
+		break;
+	case K_SHUTDOWN:
+		if (!strcmp(v, "poweroff"))
+			*(enum cw_shutdown *)field = SHUTDOWN_POWEROFF;
+		else if (!strcmp(v, "reboot"))
+			*(enum cw_shutdown *)field = SHUTDOWN_REBOOT;
+		else
+			r = cw_err_set(err, EINVAL, "must be poweroff or reboot");
+		break;
+	}
+	if (r < 0)
+		return cw_err_prefix(err, r, "%s (from %s)", name, source_name(src));
+	c->source[idx] = (uint8_t)src;
+	return 0;
+}
+
+/* A JSON value as the string form config_set takes. */
+static int json_value_text(const cJSON *v, char *buf, size_t n)
+{
+	if (cJSON_IsString(v))
+		return strscpy(buf, v->valuestring, n);
+	if (cJSON_IsBool(v))
+		return strscpy(buf, cJSON_IsTrue(v) ? "true" : "false", n);
+	if (cJSON_IsNumber(v)) {
+		/* Only exact non-negative integers; cJSON stores numbers as doubles. */
+		if (v->valuedouble < 0 || v->valuedouble > 4294967295.0 ||
+		    v->valuedouble != (double)(uint64_t)v->valuedouble)
+			return -EINVAL;
+		snprintf(buf, n, "%llu", (unsigned long long)v->valuedouble);
+		return 0;
+	}
+	if (cJSON_IsArray(v)) {
+		size_t used = 0;
+		const cJSON *e;
+		buf[0] = '\0';
+		cJSON_ArrayForEach(e, v) {
+			if (!cJSON_IsString(e))
+				return -EINVAL;
+			int w = snprintf(buf + used, n - used, "%s%s", used ? "," : "", e->valuestring);
+			if (w < 0 || (size_t)w >= n - used)
+				return -ENAMETOOLONG;
+			used += (size_t)w;
+		}
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int config_load_json(struct cw_config *c, const char *json, size_t len, enum cw_source src,
+		     struct cw_err *err)
+{
+	cJSON *root, *item;
+	char value[CW_MAX_MODULES * CW_MODULE_NAME_MAX];
+	int r = 0;
+
+	if (len > CW_CONFIG_JSON_MAX)
+		return cw_err_set(err, EFBIG, "configuration larger than %d bytes", CW_CONFIG_JSON_MAX);
+	root = cJSON_ParseWithLength(json, len);
+	if (!cJSON_IsObject(root)) {
+		cJSON_Delete(root);
+		return cw_err_set(err, EINVAL, "configuration is not a JSON object");
+	}
+	cJSON_ArrayForEach(item, root) {
+		const char *name = item->string;
+		if (cJSON_IsArray(item) && strcmp(name, "modules") != 0) {
+			r = cw_err_set(err, EINVAL, "%.64s: only modules takes a list", name);
+			break;
+		}
+		if (json_value_text(item, value, sizeof(value)) < 0) {
+			r = cw_err_set(err, EINVAL, "%.64s: value has the wrong type or is too long", name);
+			break;
+		}
+		r = config_set(c, name, value, src, err);
+		if (r < 0)
+			break;
+	}
+	cJSON_Delete(root);
+	return r;
+}
+
+int config_load_cmdline(struct cw_config *c, const char *cmdline, struct cw_err *err)
+{
+	char word[1024];
+	size_t total = strlen(cmdline);
+
+	if (total > CW_CMDLINE_MAX)
+		return cw_err_set(err, EFBIG, "kernel command line longer than %d bytes", CW_CMDLINE_MAX);
+	for (const char *p = cmdline; *p;) {
+		size_t n = 0;
+		bool quoted = false;
+
+		while (*p && isspace((unsigned char)*p))
+			p++;
+		if (!*p)
+			break;
+		/* The kernel's rules: double quotes group, and are not part of the word. */
+		for (; *p && (quoted || !isspace((unsigned char)*p)); p++) {
+			if (*p == '"') {
+				quoted = !quoted;
+				continue;
+			}
+			if (n + 1 >= sizeof(word))
+				return cw_err_set(err, EINVAL, "kernel command line word too long");
+			word[n++] = *p;
+		}
+		word[n] = '\0';
+		if (!strcmp(word, "--"))
+			break; /* the rest is init's argv, not configuration */
+		if (strncmp(word, "cwinit.", 7) != 0)
+			continue;
+		char *eq = strchr(word + 7, '=');
+		if (!eq)
+			return cw_err_set(err, EINVAL, "%.64s: expected cwinit.key=value", word);
+		*eq = '\0';
+		int r = config_set(c, word + 7, eq + 1, SRC_CMDLINE, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static const char *footer_string(const cJSON *root, const char *name, size_t max,
+				 struct cw_err *err, int *r)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, name);
+
+	if (!v || cJSON_IsNull(v))
+		return NULL;
+	if (!cJSON_IsString(v) || strlen(v->valuestring) > max) {
+		*r = cw_err_set(err, EINVAL, "disk footer: %s is not a string of at most %zu bytes", name, max);
+		return NULL;
+	}
+	return v->valuestring;
+}
+
+int config_load_footer(struct cw_config *c, const char *json, size_t len, struct cw_err *err)
+{
+	cJSON *root = cJSON_ParseWithLength(json, len);
+	const char *url, *tee, *id;
+	int r = 0;
+
+	if (!cJSON_IsObject(root)) {
+		cJSON_Delete(root);
+		return cw_err_set(err, EINVAL, "disk footer is not a JSON object");
+	}
+	url = footer_string(root, "attestation_url", sizeof(c->broker_url) - 1, err, &r);
+	tee = footer_string(root, "tee", sizeof(c->tee) - 1, err, &r);
+	id = footer_string(root, "workload_id", sizeof(c->workload_id) - 1, err, &r);
+	if (r == 0 && url && *url)
+		r = config_set(c, "broker_url", url, SRC_FOOTER, err);
+	if (r == 0 && tee && *tee)
+		r = config_set(c, "tee", tee, SRC_FOOTER, err);
+	if (r == 0 && id) {
+		if (!*id || !charset_ok(CS_NAME, id))
+			r = cw_err_set(err, EINVAL, "disk footer: workload_id has characters not allowed");
+		else
+			strcpy(c->workload_id, id);
+	}
+	cJSON_Delete(root);
+	return r;
+}
+
+const struct cw_config_key *config_key(size_t i, struct cw_config_key *out)
+{
+	if (i >= ARRAY_SIZE(keys))
+		return NULL;
+	out->name = keys[i].name;
+	out->meaning = keys[i].meaning;
+	out->default_text = keys[i].default_text;
+	return out;
+}
+
+void config_log(const struct cw_config *c)
+{
+	char line[900];
+	size_t used = 0;
+
+	/* Only the keys not left at their defaults, so the line stays short. */
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		if (c->source[i] == SRC_DEFAULT)
+			continue;
+		int w = snprintf(line + used, sizeof(line) - used, " %s(%s)", keys[i].name,
+				 source_name(c->source[i]));
+		if (w < 0 || (size_t)w >= sizeof(line) - used)
+			break;
+		used += (size_t)w;
+	}
+	line[used] = '\0';
+	log_info("configuration: broker %s, resource %s, tee %s, root %s; set:%s",
+		 *c->broker_url ? c->broker_url : "(none)", c->resource, c->tee,
+		 *c->root ? c->root : "(first LUKS device)", used ? line : " (all defaults)");
+}

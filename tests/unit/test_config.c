@@ -1,0 +1,176 @@
+/* Configuration: the three sources, their precedence, and hostile values. */
+#include <errno.h>
+#include <string.h>
+#include "check.h"
+#include "config.h"
+
+static int load_json(struct cw_config *c, const char *json, struct cw_err *err)
+{
+	return config_load_json(c, json, strlen(json), SRC_FILE, err);
+}
+
+static void test_defaults(void)
+{
+	struct cw_config c;
+
+	config_defaults(&c);
+	CHECK_STR(c.resource, "default/key/root-disk");
+	CHECK_STR(c.tee, "auto");
+	CHECK_STR(c.mapper, "cwroot");
+	CHECK_STR(c.broker_url, "");
+	CHECK_INT(c.attempts, 5);
+	CHECK_INT(c.shutdown, SHUTDOWN_POWEROFF);
+	CHECK_INT(c.exit_port, 0);
+	CHECK_INT(c.n_modules, 0);
+}
+
+static void test_json(void)
+{
+	struct cw_config c;
+	struct cw_err err = { "" };
+
+	config_defaults(&c);
+	CHECK_INT(load_json(&c, "{\"broker_url\":\"http://10.0.2.100:8080\",\"tee\":\"sample\","
+			    "\"readonly\":true,\"attempts\":3,\"exit_port\":\"0xf4\",\"modules\":"
+			    "[\"virtio_blk\",\"dm-crypt\"],\"shutdown\":\"reboot\",\"grace_ms\":250}", &err), 0);
+	CHECK_STR(c.broker_url, "http://10.0.2.100:8080");
+	CHECK_STR(c.tee, "sample");
+	CHECK(c.readonly);
+	CHECK_INT(c.attempts, 3);
+	CHECK_INT(c.exit_port, 0xf4);
+	CHECK_INT(c.n_modules, 2);
+	CHECK_STR(c.modules[1], "dm_crypt");
+	CHECK_INT(c.shutdown, SHUTDOWN_REBOOT);
+	CHECK_INT(c.grace_ms, 250);
+
+	/* Each bad document fails and says which key. */
+	static const struct { const char *json, *needle; } bad[] = {
+		{ "[]", "not a JSON object" },
+		{ "{\"broker_url\":", "not a JSON object" },
+		{ "{\"nosuchkey\":1}", "nosuchkey" },
+		{ "{\"attempts\":0}", "attempts" },
+		{ "{\"attempts\":1.5}", "attempts" },
+		{ "{\"attempts\":-1}", "attempts" },
+		{ "{\"attempts\":1e30}", "attempts" },
+		{ "{\"readonly\":\"maybe\"}", "readonly" },
+		{ "{\"tee\":[\"sample\"]}", "tee" },
+		{ "{\"broker_url\":\"ftp://x\"}", "broker_url" },
+		{ "{\"broker_url\":\"http://user@host\"}", "broker_url" },
+		{ "{\"broker_url\":\"http:// spaced\"}", "broker_url" },
+		{ "{\"resource\":\"a/b\"}", "resource" },
+		{ "{\"resource\":\"a/b/c/d\"}", "resource" },
+		{ "{\"resource\":\"a/../c\"}", "resource" },
+		{ "{\"root\":\"sda\"}", "root" },
+		{ "{\"mapper\":\"a/b\"}", "mapper" },
+		{ "{\"net_address\":\"10.0.2.15\"}", "net_address" },
+		{ "{\"net_address\":\"10.0.2.15/33\"}", "net_address" },
+		{ "{\"net_gateway\":\"10.0.2\"}", "net_gateway" },
+		{ "{\"modules\":[\"a b\"]}", "modules" },
+		{ "{\"modules\":[1]}", "modules" },
+		{ "{\"shutdown\":\"halt\"}", "shutdown" },
+		{ "{\"exit_port\":70000}", "exit_port" },
+		{ "{\"ca_file\":\"relative.pem\"}", "ca_file" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		config_defaults(&c);
+		err.msg[0] = '\0';
+		int r = load_json(&c, bad[i].json, &err);
+		CHECK(r < 0);
+		if (!strstr(err.msg, bad[i].needle))
+			fprintf(stderr, "  for %s: message \"%s\" lacks \"%s\"\n", bad[i].json, err.msg, bad[i].needle);
+		CHECK(strstr(err.msg, bad[i].needle) != NULL);
+	}
+
+	/* Oversized documents are refused before parsing. */
+	static char big[70 * 1024];
+	memset(big, ' ', sizeof(big) - 1);
+	big[0] = '{';
+	big[sizeof(big) - 2] = '}';
+	config_defaults(&c);
+	CHECK_INT(config_load_json(&c, big, strlen(big), SRC_FILE, &err), -EFBIG);
+}
+
+static void test_cmdline(void)
+{
+	struct cw_config c;
+	struct cw_err err = { "" };
+
+	config_defaults(&c);
+	CHECK_INT(config_load_cmdline(&c, "console=ttyS0 panic=-1 quiet cwinit.tee=sample "
+				      "\"cwinit.mount_options=noatime\" cwinit.root=LABEL=data "
+				      "-- cwinit.tee=ignored", &err), 0);
+	CHECK_STR(c.tee, "sample");
+	CHECK_STR(c.root, "LABEL=data");
+	CHECK_STR(c.mount_options, "noatime");
+	CHECK_INT(config_load_cmdline(&c, "cwinit.modules=virtio_blk,dm-crypt,ext4", &err), 0);
+	CHECK_INT(c.n_modules, 3);
+	CHECK_STR(c.modules[2], "ext4");
+
+	config_defaults(&c);
+	CHECK(config_load_cmdline(&c, "cwinit.readonly", &err) < 0);
+	CHECK(config_load_cmdline(&c, "cwinit.bogus=1", &err) < 0);
+	CHECK(strstr(err.msg, "bogus") != NULL);
+	CHECK(config_load_cmdline(&c, "cwinit.modules=a,,b", &err) < 0);
+	CHECK(config_load_cmdline(&c, "cwinit.modules=a,", &err) < 0);
+}
+
+static void test_precedence(void)
+{
+	struct cw_config c;
+	struct cw_err err = { "" };
+	const char *footer = "{\"tee\":\"snp\",\"tee_data\":\"{\\\"gen\\\":\\\"milan\\\"}\","
+			     "\"workload_id\":\"wl-1\",\"cpus\":2,\"ram_mib\":512,"
+			     "\"attestation_url\":\"http://127.0.0.1:8000\"}";
+
+	/* The file is read first but must still beat the command line and footer. */
+	config_defaults(&c);
+	CHECK_INT(load_json(&c, "{\"tee\":\"sample\"}", &err), 0);
+	CHECK_INT(config_load_cmdline(&c, "cwinit.tee=other cwinit.broker_url=http://a:1", &err), 0);
+	CHECK_INT(config_load_footer(&c, footer, strlen(footer), &err), 0);
+	CHECK_STR(c.tee, "sample");
+	CHECK_STR(c.broker_url, "http://a:1");
+	CHECK_STR(c.workload_id, "wl-1");
+
+	/* The footer fills what nothing stronger set. */
+	config_defaults(&c);
+	CHECK_INT(config_load_footer(&c, footer, strlen(footer), &err), 0);
+	CHECK_STR(c.broker_url, "http://127.0.0.1:8000");
+	CHECK_STR(c.tee, "snp");
+
+	/* An empty attestation_url (buildah without a broker) sets nothing. */
+	config_defaults(&c);
+	CHECK_INT(config_load_footer(&c, "{\"attestation_url\":\"\"}", 22, &err), 0);
+	CHECK_STR(c.broker_url, "");
+
+	/* Hostile footers. */
+	static const char *bad[] = {
+		"", "null", "[1]", "{\"attestation_url\":5}", "{\"attestation_url\":\"file:///etc\"}",
+		"{\"tee\":\"SNP; rm\"}", "{\"workload_id\":\"../../x\"}", "{\"workload_id\":\"\"}",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		config_defaults(&c);
+		CHECK(config_load_footer(&c, bad[i], strlen(bad[i]), &err) < 0);
+	}
+}
+
+static void test_key_table(void)
+{
+	struct cw_config_key k;
+	size_t n = 0;
+
+	while (config_key(n, &k)) {
+		CHECK(k.name && k.meaning && k.default_text);
+		n++;
+	}
+	CHECK(n >= 20);
+}
+
+int main(void)
+{
+	test_defaults();
+	test_json();
+	test_cmdline();
+	test_precedence();
+	test_key_table();
+	return check_finish("test_config");
+}
