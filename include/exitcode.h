@@ -28,6 +28,7 @@ struct cw_exit_info {
 	int code;
 	const char *reason; /* stable, machine-readable name for the status line */
 	const char *meaning;/* one line for the README table */
+	const char *check;  /* what the user should check, for the failure line */
 };
 
 /* The full table, terminated by an entry with reason == NULL. */

@@ -1,0 +1,282 @@
+/* cwinit: PID 1 of a confidential microVM.
+ *
+ * Two regimes. Until the workload runs, every error is fatal: wipe the
+ * secrets, undo the disk, print one line saying what failed and what to
+ * check, report cwinit's exit code, end the VM. Once the workload runs,
+ * PID 1 only forwards signals, reaps, and shuts down in order when the
+ * workload exits. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "attest.h"
+#include "config.h"
+#include "disk.h"
+#include "early.h"
+#include "exitcode.h"
+#include "kbs.h"
+#include "log.h"
+#include "pid1.h"
+#include "secret.h"
+#include "util.h"
+#include "workload.h"
+
+#define CONFIG_FILE "/etc/cwinit.json"
+
+static struct cw_config config;
+static struct root_state root = { .initramfs_fd = -1 };
+
+/* The fatal path: one line (what, why, what to check), then out. */
+_Noreturn static void fail(int code, const char *stage, const struct cw_err *err)
+{
+	const struct cw_exit_info *e = cw_exit_lookup(code);
+
+	secret_wipe_all();
+	log_error("%s failed: %s; check %s", stage, err->msg, e ? e->check : "the log above");
+	teardown_root(&root);
+	end_vm(&config, code, e ? e->reason : "internal");
+}
+
+static void load_configuration(void)
+{
+	struct cw_err err = { "" };
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	int r;
+
+	config_defaults(&config);
+	r = read_file_bounded(CONFIG_FILE, 64 * 1024, &buf, &len);
+	if (r == 0)
+		r = config_load_json(&config, buf, len, SRC_FILE, &err);
+	else if (r == -ENOENT)
+		r = 0;
+	else
+		cw_err_set(&err, r, "%s: %s", CONFIG_FILE, strerror(-r));
+	if (r < 0)
+		fail(CW_EXIT_CONFIG, "configuration", &err);
+	free(buf);
+	buf = NULL;
+	r = read_file_bounded("/proc/cmdline", 8192, &buf, &len);
+	if (r < 0) {
+		cw_err_set(&err, r, "/proc/cmdline: %s", strerror(-r));
+		fail(CW_EXIT_SETUP, "configuration", &err);
+	}
+	if (config_load_cmdline(&config, buf, &err) < 0)
+		fail(CW_EXIT_CONFIG, "configuration", &err);
+}
+
+/* The footer is read off the still-encrypted disk: hostile input. */
+static void load_footer(const char *dev)
+{
+	struct cw_err err = { "" };
+	_cleanup_free_ char *json = NULL;
+	size_t len;
+	int r = footer_read(dev, &json, &len, &err);
+
+	if (r == -ENOENT)
+		return;
+	if (r == 0)
+		r = config_load_footer(&config, json, len, &err);
+	if (r < 0) {
+		cw_err_prefix(&err, r, "disk footer on %s", dev);
+		fail(CW_EXIT_CONFIG, "configuration", &err);
+	}
+	log_info("read the disk footer of %s", dev);
+}
+
+static int kbs_exit_code(enum kbs_failure f)
+{
+	switch (f) {
+	case KBS_UNREACHABLE: return CW_EXIT_BROKER_UNREACHABLE;
+	case KBS_DENIED: return CW_EXIT_BROKER_DENIED;
+	case KBS_BAD_ANSWER: return CW_EXIT_BROKER_ANSWER;
+	case KBS_EVIDENCE: return CW_EXIT_EVIDENCE;
+	default: return CW_EXIT_INTERNAL;
+	}
+}
+
+static struct secret *fetch_passphrase(void)
+{
+	struct cw_err err = { "" };
+	struct kbs_result res = { 0 };
+	struct secret *pass = NULL;
+	const struct evidence_provider *provider;
+	uint64_t t = boottime_ms();
+
+	if (!*config.broker_url) {
+		cw_err_set(&err, EINVAL, "no broker_url in the initramfs configuration, "
+			   "the kernel command line or the disk footer");
+		fail(CW_EXIT_CONFIG, "attestation", &err);
+	}
+	provider = provider_select(config.tee, &err);
+	if (!provider)
+		fail(CW_EXIT_EVIDENCE, "attestation", &err);
+	if (!strncmp(config.broker_url, "http://", 7))
+		log_warn("the broker is reached over plain HTTP; the answer is still encrypted to this TEE's key");
+	struct kbs_request req = {
+		.url = config.broker_url,
+		.resource = config.resource,
+		.ca_file = *config.ca_file ? config.ca_file : NULL,
+		.provider = provider,
+		.request_timeout_ms = config.request_timeout_ms,
+		.attempts = config.attempts,
+		.deadline_ms = config.deadline_ms,
+		.resource_restarts = config.resource_restarts,
+	};
+	if (kbs_get_resource(&req, &pass, &res, &err) < 0)
+		fail(kbs_exit_code(res.failure), "attestation", &err);
+	log_info("attested with tee %s and fetched %s (%u HTTP requests)", provider->name,
+		 config.resource, res.requests);
+	log_stage("attest", t);
+	return pass;
+}
+
+static void unlock_and_mount(const char *dev)
+{
+	struct cw_err err = { "" };
+	struct secret *pass = fetch_passphrase();
+	uint64_t t = boottime_ms();
+	char mapped[96];
+	int r;
+
+	strscpy(root.mapper, config.mapper, sizeof(root.mapper));
+	r = luks_open(dev, config.mapper, pass, config.readonly, &err);
+	secret_free(pass); /* no longer needed, whatever the outcome */
+	if (r == -EPERM)
+		fail(CW_EXIT_WRONG_KEY, "unlock", &err);
+	if (r < 0)
+		fail(CW_EXIT_UNLOCK, "unlock", &err);
+	root.mapped = true;
+	log_stage("unlock", t);
+
+	t = boottime_ms();
+	snprintf(mapped, sizeof(mapped), "/dev/mapper/%s", config.mapper);
+	if (mkdir(CW_NEWROOT, 0755) < 0 && errno != EEXIST) {
+		cw_err_set(&err, errno, "mkdir %s: %m", CW_NEWROOT);
+		fail(CW_EXIT_MOUNT, "mount", &err);
+	}
+	if (fs_mount(mapped, CW_NEWROOT, config.fstype, config.mount_options, config.readonly, &err) < 0)
+		fail(CW_EXIT_MOUNT, "mount", &err);
+	root.mounted = true;
+	log_stage("mount", t);
+}
+
+/* Reads and checks everything the workload needs while a failure can
+ * still unwind cleanly, before the initramfs is gone. */
+static void prepare_workload(struct workload *w, struct user_ids *ids)
+{
+	struct cw_err err = { "" };
+	_cleanup_free_ char *json = NULL;
+	size_t len;
+	int r = read_file_bounded(CW_NEWROOT CW_WORKLOAD_CONFIG, CW_WORKLOAD_CONFIG_MAX, &json, &len);
+
+	if (r < 0) {
+		cw_err_set(&err, r, "%s in the root filesystem: %s", CW_WORKLOAD_CONFIG, strerror(-r));
+		fail(CW_EXIT_WORKLOAD_CONFIG, "workload configuration", &err);
+	}
+	if (workload_parse(json, len, w, &err) < 0) {
+		cw_err_prefix(&err, -EINVAL, "%s", CW_WORKLOAD_CONFIG);
+		fail(CW_EXIT_WORKLOAD_CONFIG, "workload configuration", &err);
+	}
+	if (user_resolve(CW_NEWROOT, w->user, ids, &err) < 0)
+		fail(CW_EXIT_WORKLOAD_CONFIG, "workload user", &err);
+}
+
+static void enter_root(void)
+{
+	struct cw_err err = { "" };
+	uint64_t t = boottime_ms();
+
+	root.initramfs_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root.initramfs_fd < 0) {
+		cw_err_set(&err, errno, "open /: %m");
+		fail(CW_EXIT_SWITCH_ROOT, "switch root", &err);
+	}
+	if (switch_root(CW_NEWROOT, &err) < 0)
+		fail(CW_EXIT_SWITCH_ROOT, "switch root", &err);
+	root.mounted = false;
+	root.switched = true;
+	log_stage("switch-root", t);
+}
+
+static void early_setup(void)
+{
+	struct cw_err err = { "" };
+	uint64_t t = boottime_ms();
+
+	umask(022);
+	if (early_mount_api("", &err) < 0 || early_console(&err) < 0)
+		fail(CW_EXIT_SETUP, "early setup", &err);
+	/* Ctrl-Alt-Del becomes SIGINT, forwarded to the workload. */
+	reboot(RB_DISABLE_CAD);
+	load_configuration();
+	config_log(&config);
+	log_stage("early-setup", t);
+
+	t = boottime_ms();
+	if (modules_load(&config, &err) < 0)
+		fail(CW_EXIT_MODULE, "module loading", &err);
+	log_stage("modules", t);
+}
+
+int main(void)
+{
+	struct cw_err err = { "" };
+	struct workload w = { 0 };
+	struct user_ids ids;
+	char dev[256], reason[32];
+	char **env = NULL;
+	pid_t pid;
+	int sfd, status;
+	uint64_t t;
+
+	if (getpid() != 1) {
+		fprintf(stderr, "cwinit is the init of a confidential VM and runs only as PID 1\n");
+		return 2;
+	}
+	config_defaults(&config);
+	sfd = signals_init(&err);
+	if (sfd < 0)
+		fail(CW_EXIT_SETUP, "early setup", &err);
+	log_info("cwinit starting");
+	early_setup();
+
+	t = boottime_ms();
+	if (root_find(config.root, config.root_wait_ms, dev, sizeof(dev), &err) < 0)
+		fail(CW_EXIT_ROOT_NOT_FOUND, "finding the root device", &err);
+	log_info("root device %s", dev);
+	load_footer(dev);
+	log_stage("find-root", t);
+
+	t = boottime_ms();
+	if (net_setup(&config, config.root_wait_ms, &err) < 0)
+		fail(CW_EXIT_NETWORK, "network setup", &err);
+	log_stage("network", t);
+
+	unlock_and_mount(dev);
+	prepare_workload(&w, &ids);
+	enter_root();
+
+	t = boottime_ms();
+	if (workload_env(&w, &ids, &env) < 0) {
+		cw_err_set(&err, ENOMEM, "building the environment");
+		fail(CW_EXIT_INTERNAL, "starting the workload", &err);
+	}
+	signals_drain(sfd);
+	int r = workload_spawn(&w, &ids, env, &pid, &err);
+	if (r < 0)
+		fail(workload_spawn_exit_code(r), "starting the workload", &err);
+	log_stage("exec", t);
+	log_info("workload %s started as pid %d", w.argv[0], (int)pid);
+
+	/* From here on nothing is fatal: supervise, then shut down in order. */
+	status = exit_status_of(supervise(sfd, pid), reason, sizeof(reason));
+	log_info("workload exited: status %d (%s)", status, reason);
+	kill_all_processes(sfd, config.grace_ms);
+	teardown_root(&root);
+	end_vm(&config, status, reason);
+}

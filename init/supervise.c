@@ -1,0 +1,126 @@
+/* Supervision: forward signals, reap everything.
+ *
+ * PID 1 keeps every signal blocked and reads them from a signalfd, so no
+ * handler can run at a bad moment and nothing is lost between checks. One
+ * SIGCHLD can stand for several dead children, so reaping loops until
+ * waitpid has nothing more; orphans re-parent to us and are reaped too. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "log.h"
+#include "pid1.h"
+#include "util.h"
+
+int signals_init(struct cw_err *err)
+{
+	sigset_t all;
+	int sfd;
+
+	sigfillset(&all);
+	if (sigprocmask(SIG_BLOCK, &all, NULL) < 0)
+		return cw_err_set(err, errno, "sigprocmask: %m");
+	sfd = signalfd(-1, &all, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0)
+		return cw_err_set(err, errno, "signalfd: %m");
+	return sfd;
+}
+
+void signals_drain(int sfd)
+{
+	struct signalfd_siginfo si;
+
+	while (read(sfd, &si, sizeof(si)) == sizeof(si))
+		;
+}
+
+/* Reaps what is dead; returns true when main_pid was among them. */
+static bool reap(pid_t main_pid, int *main_status)
+{
+	bool main_done = false;
+	pid_t pid;
+	int ws;
+
+	while ((pid = waitpid(-1, &ws, WNOHANG)) > 0)
+		if (pid == main_pid) {
+			*main_status = ws;
+			main_done = true;
+		}
+	return main_done;
+}
+
+int supervise(int sfd, pid_t main_pid)
+{
+	struct pollfd pfd = { .fd = sfd, .events = POLLIN };
+	struct signalfd_siginfo si;
+	int status = 0;
+
+	/* The workload may already be gone before the first signal is read. */
+	if (reap(main_pid, &status))
+		return status;
+	for (;;) {
+		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+			log_warn("poll on signalfd: %m");
+		while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+			if (si.ssi_signo == SIGCHLD)
+				continue;
+			if (kill(main_pid, (int)si.ssi_signo) < 0 && errno != ESRCH)
+				log_warn("forwarding signal %u: %m", si.ssi_signo);
+		}
+		if (reap(main_pid, &status))
+			return status;
+	}
+}
+
+int exit_status_of(int wstatus, char *reason, size_t len)
+{
+	if (WIFSIGNALED(wstatus)) {
+		const char *name = sigabbrev_np(WTERMSIG(wstatus));
+		if (name)
+			snprintf(reason, len, "signal:%s", name);
+		else
+			snprintf(reason, len, "signal:%d", WTERMSIG(wstatus));
+		return 128 + WTERMSIG(wstatus);
+	}
+	snprintf(reason, len, "workload");
+	return WEXITSTATUS(wstatus);
+}
+
+/* Reaps until no child is left or the deadline passes; true when none left. */
+static bool reap_until(int sfd, uint64_t deadline)
+{
+	struct pollfd pfd = { .fd = sfd, .events = POLLIN };
+
+	for (;;) {
+		pid_t pid;
+		while ((pid = waitpid(-1, NULL, WNOHANG)) > 0)
+			;
+		if (pid < 0 && errno == ECHILD)
+			return true;
+		uint64_t now = monotonic_ms();
+		if (now >= deadline)
+			return false;
+		if (poll(&pfd, 1, (int)(deadline - now)) > 0)
+			signals_drain(sfd);
+	}
+}
+
+void kill_all_processes(int sfd, uint32_t grace_ms)
+{
+	/* kill(-1) reaches every process but PID 1 itself, whatever session or
+	 * process group the workload's children moved into. */
+	if (kill(-1, SIGTERM) < 0 && errno == ESRCH)
+		goto reap;
+	if (reap_until(sfd, monotonic_ms() + grace_ms))
+		return;
+	log_warn("processes still running after %u ms grace; sending KILL", grace_ms);
+	kill(-1, SIGKILL);
+reap:
+	if (!reap_until(sfd, monotonic_ms() + 5000))
+		log_warn("processes left that KILL did not end (stuck in the kernel?)");
+}
