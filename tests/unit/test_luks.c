@@ -1,0 +1,201 @@
+/* luks_open/luks_close on LUKS images in plain files.
+ *
+ * The host has no device-mapper, so a mapping cannot be made here (the QEMU
+ * end-to-end tests do that). Everything before it can: header loading, the
+ * passphrase check through the key slot, and the errors. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "check.h"
+#include "disk.h"
+#include "secret.h"
+
+#define PASSPHRASE "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"
+
+static char dir[] = "/tmp/cwinit-test-luks-XXXXXX";
+static char keyfile[128], luks1[128], luks2[128], zero[128];
+
+static struct secret *secret_of(const char *s)
+{
+	struct secret *p = secret_new(strlen(s));
+
+	if (p) {
+		memcpy(p->data, s, strlen(s));
+		p->len = strlen(s);
+	}
+	return p;
+}
+
+static int run(const char *fmt, const char *a, const char *b)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), fmt, a, b);
+	return system(cmd);
+}
+
+static int make_images(void)
+{
+	int fd;
+
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(keyfile, sizeof(keyfile), "%s/key", dir);
+	snprintf(luks1, sizeof(luks1), "%s/luks1.img", dir);
+	snprintf(luks2, sizeof(luks2), "%s/luks2.img", dir);
+	snprintf(zero, sizeof(zero), "%s/zero.img", dir);
+	/* The key file is the passphrase byte for byte (no newline). */
+	fd = open(keyfile, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 || write(fd, PASSPHRASE, strlen(PASSPHRASE)) != (ssize_t)strlen(PASSPHRASE))
+		return -1;
+	close(fd);
+	if (run("truncate -s 20M %s %s", luks1, luks2) || run("truncate -s 20M %s%s", zero, ""))
+		return -1;
+	if (run("cryptsetup luksFormat -q --type luks1 --pbkdf-force-iterations 1000 "
+		"--key-file %s %s", keyfile, luks1))
+		return -1;
+	if (run("cryptsetup luksFormat -q --type luks2 --pbkdf pbkdf2 --pbkdf-force-iterations 1000 "
+		"--key-file %s %s", keyfile, luks2))
+		return -1;
+	return 0;
+}
+
+/* Runs luks_open with stderr and stdout captured: a low layer must not print. */
+static int open_quietly(const char *dev, const char *name, const struct secret *pass,
+			struct cw_err *err, int *printed)
+{
+	char out[] = "/tmp/cwinit-test-luks-out-XXXXXX";
+	int fd = mkstemp(out), save1 = dup(1), save2 = dup(2), r;
+	struct stat st;
+
+	fflush(stdout);
+	dup2(fd, 1);
+	dup2(fd, 2);
+	r = luks_open(dev, name, pass, false, err);
+	fflush(stdout);
+	dup2(save1, 1);
+	dup2(save2, 2);
+	close(save1);
+	close(save2);
+	*printed = fstat(fd, &st) == 0 ? (int)st.st_size : -1;
+	close(fd);
+	unlink(out);
+	return r;
+}
+
+static void test_header(void)
+{
+	struct cw_err err = {{0}};
+	struct secret *pass = secret_of(PASSPHRASE);
+	int printed;
+
+	CHECK_INT(open_quietly(zero, "cwtest", pass, &err, &printed), -EINVAL);
+	CHECK(strstr(err.msg, "no LUKS header") != NULL);
+	CHECK_INT(printed, 0);
+
+	/* Both LUKS2 header copies (primary at 0, secondary at 16 KiB) and the
+	 * LUKS1 magic overwritten. */
+	CHECK_INT(run("dd if=/dev/zero of=%s bs=6 count=1 conv=notrunc status=none%s", luks1, ""), 0);
+	CHECK_INT(open_quietly(luks1, "cwtest", pass, &err, &printed), -EINVAL);
+	CHECK(strstr(err.msg, "no LUKS header") != NULL);
+	CHECK_INT(run("dd if=/dev/zero of=%s bs=6 count=1 conv=notrunc status=none%s", luks2, ""), 0);
+	CHECK_INT(run("dd if=/dev/zero of=%s bs=6 seek=16384 oflag=seek_bytes count=1 conv=notrunc "
+		      "status=none%s", luks2, ""), 0);
+	CHECK_INT(open_quietly(luks2, "cwtest", pass, &err, &printed), -EINVAL);
+	CHECK(strstr(err.msg, "no LUKS header") != NULL);
+	CHECK_INT(printed, 0);
+
+	CHECK(luks_open("/nonexistent/cwinit-disk", "cwtest", pass, false, &err) < 0);
+	secret_free(pass);
+}
+
+/* The kernel lists "236 device-mapper" in /proc/misc once dm is loaded;
+ * /dev/mapper/control is no sign (libdevmapper creates that node itself). */
+static int have_device_mapper(void)
+{
+	char line[128];
+	int found = 0;
+	FILE *f = fopen("/proc/misc", "re");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (strstr(line, " device-mapper"))
+			found = 1;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+static void test_passphrase(const char *img)
+{
+	struct cw_err err = {{0}};
+	struct secret *wrong = secret_of("0f1e2d3c4b5a69788796a5b4c3d2e1f0");
+	struct secret *almost = secret_of(PASSPHRASE "\n");
+	struct secret *right = secret_of(PASSPHRASE);
+	int printed, r;
+
+	CHECK_INT(open_quietly(img, "cwtest", wrong, &err, &printed), -EPERM);
+	CHECK(strstr(err.msg, "wrong passphrase") != NULL);
+	CHECK_INT(printed, 0);
+	CHECK_INT(luks_open(img, "cwtest", almost, false, &err), -EPERM);
+
+	/* The right passphrase gets as far as device-mapper. */
+	r = open_quietly(img, "cwtest", right, &err, &printed);
+	CHECK_INT(printed, 0);
+	if (have_device_mapper()) {
+		CHECK_INT(r, 0);
+		CHECK_INT(luks_close("cwtest", &err), 0);
+	} else {
+		CHECK(r == -ENOTSUP || r == -ENODEV);
+		CHECK(strstr(err.msg, "device-mapper") != NULL);
+		/* The passphrase never appears in a message. */
+		CHECK(strstr(err.msg, PASSPHRASE) == NULL);
+	}
+	secret_free(wrong);
+	secret_free(almost);
+	secret_free(right);
+}
+
+static void test_names(void)
+{
+	struct cw_err err = {{0}};
+	struct secret *pass = secret_of(PASSPHRASE);
+	const char *bad[] = { "", ".", "..", "../x", "a/b", "a b", "x\n",
+			      "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" };
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CHECK_INT(luks_open(luks2, bad[i], pass, false, &err), -EINVAL);
+		CHECK(strstr(err.msg, "mapper name") != NULL);
+		CHECK_INT(luks_close(bad[i], &err), -EINVAL);
+	}
+	CHECK_INT(luks_open(luks2, NULL, pass, false, &err), -EINVAL);
+	CHECK_INT(luks_open(luks2, "cwtest", NULL, false, &err), -EINVAL);
+	/* Nothing by that name is active. */
+	CHECK_INT(luks_close("cwinit-test-not-active", &err), 0);
+	secret_free(pass);
+}
+
+int main(void)
+{
+	/* libdevmapper creates /dev/mapper/control even when the kernel has no
+	 * device-mapper; do not leave that behind on the host. */
+	int had_mapper_dir = access("/dev/mapper", F_OK) == 0;
+
+	if (make_images() < 0) {
+		fprintf(stderr, "test_luks: cannot make the LUKS images in %s\n", dir);
+		return 1;
+	}
+	test_names();
+	test_passphrase(luks1);
+	test_passphrase(luks2);
+	test_header();
+	run("rm -rf -- %s%s", dir, "");
+	if (!had_mapper_dir && !have_device_mapper()) {
+		unlink("/dev/mapper/control");
+		rmdir("/dev/mapper");
+	}
+	return check_finish("test_luks");
+}
