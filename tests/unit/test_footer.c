@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "check.h"
 #include "disk.h"
+#include "loopdev.h"
 
 static const char realistic[] =
 	"{\"tee\":\"snp\",\"tee_data\":\"{\\\"gen\\\":\\\"milan\\\"}\","
@@ -178,31 +179,21 @@ static void test_not_a_disk(void)
 static void test_block_device(void)
 {
 	struct cw_err err = {{0}};
-	char cmd[128], dev[64] = "";
+	char dev[64];
 	char *json = NULL;
 	size_t body = strlen(realistic);
 	/* Loop devices count whole 512-byte sectors: keep the image aligned. */
 	int fd = make_image(8192 - body - 12, realistic, body, "KRUN", body);
-	FILE *p;
 
 	close(fd);
-	snprintf(cmd, sizeof(cmd), "losetup -f --show %s 2>/dev/null", path);
-	p = geteuid() == 0 ? popen(cmd, "r") : NULL;
-	if (p) {
-		char *got = fgets(dev, sizeof(dev), p);
-		if (pclose(p) != 0 || !got)
-			dev[0] = '\0';
-	}
-	if (strncmp(dev, "/dev/loop", 9) != 0) {
+	if (loop_attach(path, false, dev, sizeof(dev)) < 0) {
 		printf("test_footer: skipping the block device case (needs root and losetup)\n");
 		return;
 	}
-	dev[strcspn(dev, "\n")] = '\0';
 	CHECK_INT(footer_read(dev, &json, NULL, &err), 0);
 	CHECK_STR(json, realistic);
 	free(json);
-	snprintf(cmd, sizeof(cmd), "losetup -d %s", dev);
-	CHECK_INT(system(cmd), 0);
+	CHECK_INT(loop_detach(dev), 0);
 }
 
 int main(void)
