@@ -1,8 +1,10 @@
-/* Loop devices for the tests that need a real block device.
+/* Loop devices for the tests that need a real block device, and the shell
+ * commands (losetup, mkfs, cryptsetup) that prepare images for them.
  *
- * They need root and the losetup program; without them the tests that use
- * this say they are skipping and pass. */
+ * Loop devices need root and the losetup program; without them the tests
+ * that use them say they are skipping and pass. */
 #pragma once
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,11 +42,17 @@ static inline int loop_detach(const char *dev)
 	return system(cmd);
 }
 
-/* Runs a shell command built from fmt and one argument; returns its status. */
-static inline int run_cmd(const char *fmt, const char *arg)
+/* Runs a shell command built printf-style; returns its wait status. */
+static inline __attribute__((format(printf, 1, 2))) int run_cmd(const char *fmt, ...)
 {
 	char cmd[1024];
+	va_list ap;
+	int n;
 
-	snprintf(cmd, sizeof(cmd), fmt, arg);
+	va_start(ap, fmt);
+	n = vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(cmd))
+		return -1;
 	return system(cmd);
 }

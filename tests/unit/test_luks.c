@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "check.h"
 #include "disk.h"
+#include "loopdev.h"
 #include "secret.h"
 
 #define PASSPHRASE "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"
@@ -30,14 +31,6 @@ static struct secret *secret_of(const char *s)
 	return p;
 }
 
-static int run(const char *fmt, const char *a, const char *b)
-{
-	char cmd[512];
-
-	snprintf(cmd, sizeof(cmd), fmt, a, b);
-	return system(cmd);
-}
-
 static int make_images(void)
 {
 	int fd;
@@ -53,12 +46,12 @@ static int make_images(void)
 	if (fd < 0 || write(fd, PASSPHRASE, strlen(PASSPHRASE)) != (ssize_t)strlen(PASSPHRASE))
 		return -1;
 	close(fd);
-	if (run("truncate -s 20M %s %s", luks1, luks2) || run("truncate -s 20M %s%s", zero, ""))
+	if (run_cmd("truncate -s 20M %s %s %s", luks1, luks2, zero))
 		return -1;
-	if (run("cryptsetup luksFormat -q --type luks1 --pbkdf-force-iterations 1000 "
+	if (run_cmd("cryptsetup luksFormat -q --type luks1 --pbkdf-force-iterations 1000 "
 		"--key-file %s %s", keyfile, luks1))
 		return -1;
-	if (run("cryptsetup luksFormat -q --type luks2 --pbkdf pbkdf2 --pbkdf-force-iterations 1000 "
+	if (run_cmd("cryptsetup luksFormat -q --type luks2 --pbkdf pbkdf2 --pbkdf-force-iterations 1000 "
 		"--key-file %s %s", keyfile, luks2))
 		return -1;
 	return 0;
@@ -99,12 +92,12 @@ static void test_header(void)
 
 	/* Both LUKS2 header copies (primary at 0, secondary at 16 KiB) and the
 	 * LUKS1 magic overwritten. */
-	CHECK_INT(run("dd if=/dev/zero of=%s bs=6 count=1 conv=notrunc status=none%s", luks1, ""), 0);
+	CHECK_INT(run_cmd("dd if=/dev/zero of=%s bs=6 count=1 conv=notrunc status=none", luks1), 0);
 	CHECK_INT(open_quietly(luks1, "cwtest", pass, &err, &printed), -EINVAL);
 	CHECK(strstr(err.msg, "no LUKS header") != NULL);
-	CHECK_INT(run("dd if=/dev/zero of=%s bs=6 count=1 conv=notrunc status=none%s", luks2, ""), 0);
-	CHECK_INT(run("dd if=/dev/zero of=%s bs=6 seek=16384 oflag=seek_bytes count=1 conv=notrunc "
-		      "status=none%s", luks2, ""), 0);
+	CHECK_INT(run_cmd("dd if=/dev/zero of=%s bs=6 count=1 conv=notrunc status=none", luks2), 0);
+	CHECK_INT(run_cmd("dd if=/dev/zero of=%s bs=6 seek=16384 oflag=seek_bytes count=1 "
+			  "conv=notrunc status=none", luks2), 0);
 	CHECK_INT(open_quietly(luks2, "cwtest", pass, &err, &printed), -EINVAL);
 	CHECK(strstr(err.msg, "no LUKS header") != NULL);
 	CHECK_INT(printed, 0);
@@ -180,10 +173,6 @@ static void test_names(void)
 
 int main(void)
 {
-	/* libdevmapper creates /dev/mapper/control even when the kernel has no
-	 * device-mapper; do not leave that behind on the host. */
-	int had_mapper_dir = access("/dev/mapper", F_OK) == 0;
-
 	if (make_images() < 0) {
 		fprintf(stderr, "test_luks: cannot make the LUKS images in %s\n", dir);
 		return 1;
@@ -192,10 +181,6 @@ int main(void)
 	test_passphrase(luks1);
 	test_passphrase(luks2);
 	test_header();
-	run("rm -rf -- %s%s", dir, "");
-	if (!had_mapper_dir && !have_device_mapper()) {
-		unlink("/dev/mapper/control");
-		rmdir("/dev/mapper");
-	}
+	run_cmd("rm -rf -- '%s'", dir);
 	return check_finish("test_luks");
 }
