@@ -41,17 +41,21 @@ struct seen {
 	bool full;
 };
 
-static bool is_alnum(char c)
+static bool printable(const char *s)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+	for (; *s; s++)
+		if (*s < 0x20 || *s > 0x7e)
+			return false;
+	return true;
 }
 
-static bool chars_ok(const char *s, const char *extra, bool printable)
+/* True when s holds only ASCII letters, digits and characters of extra. */
+static bool plain(const char *s, const char *extra)
 {
-	for (; *s; s++) {
-		if (printable ? (*s < 0x20 || *s > 0x7e) : !(is_alnum(*s) || strchr(extra, *s)))
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || strchr(extra, *s)))
 			return false;
-	}
 	return true;
 }
 
@@ -75,12 +79,12 @@ static int parse_spec(const char *spec, struct spec *sp, struct cw_err *err)
 		*sp = (struct spec){ SPEC_LUKS, "crypto_LUKS", "TYPE" };
 		return 0;
 	}
-	if (!chars_ok(spec, "", true))
+	if (!printable(spec))
 		return cw_err_set(err, EINVAL, "root: device spec holds a non-printable character");
 	if (spec[0] == '/') {
 		if (strncmp(spec, "/dev/", 5) != 0 || !spec[5])
 			return cw_err_set(err, EINVAL, "root: '%s' is not a path under /dev/", spec);
-		if (!chars_ok(spec, "/_.:+-", false) || strstr(spec, ".."))
+		if (!plain(spec, "/_.:+-") || strstr(spec, ".."))
 			return cw_err_set(err, EINVAL, "root: '%s' is not a plain device path", spec);
 		*sp = (struct spec){ SPEC_PATH, spec, NULL };
 		return 0;
@@ -95,7 +99,7 @@ static int parse_spec(const char *spec, struct spec *sp, struct cw_err *err)
 			return cw_err_set(err, EINVAL, "root: '%s' has an empty value", spec);
 		/* Labels may hold any printable character; UUIDs are hex and dashes
 		 * (FAT and MBR ones are short, hence not a fixed format). */
-		if (tags[i].kind != SPEC_LABEL && !chars_ok(v, "-", false))
+		if (tags[i].kind != SPEC_LABEL && !plain(v, "-"))
 			return cw_err_set(err, EINVAL, "root: '%s' is not a valid UUID", spec);
 		*sp = (struct spec){ tags[i].kind, v, tags[i].tag };
 		return 0;
@@ -186,7 +190,7 @@ static int scan(const struct spec *sp, char *dev, size_t devlen, struct seen *se
 		char path[SYSNAME_MAX + 8];
 		struct stat st;
 
-		if (strlen(name) >= SYSNAME_MAX || !chars_ok(name, "!_.:+-", false) ||
+		if (strlen(name) >= SYSNAME_MAX || !plain(name, "!_.:+-") ||
 		    strncmp(name, "ram", 3) == 0 || sys_size_zero(sysfd, name))
 			continue;
 		/* Our own mapping of an earlier attempt is not a candidate disk. */

@@ -102,7 +102,7 @@ static void test_mount(void)
 		printf("test_fsmount: skipping real mounts (needs root and losetup)\n");
 		return;
 	}
-	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+	if (unshare(CLONE_NEWNS) < 0 || mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0) {
 		printf("test_fsmount: skipping real mounts (no private mount namespace)\n");
 		loop_detach(loop);
 		return;
