@@ -1,0 +1,405 @@
+/* The KBS client against the project's test broker (tools/test-kbs, a
+ * Python implementation of the Trustee server side): the whole exchange,
+ * connection reuse, hash selection, HTTPS with our CA, and each fault the
+ * broker can inject, with the failure class, retries and request counts
+ * they must produce. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <cjson/cJSON.h>
+#include "check.h"
+#include "kbs.h"
+#include "util.h"
+
+static const uint8_t passphrase[] = "correct horse\0battery\nstaple\n";
+static char dir[] = "/tmp/cwinit-test-kbs-XXXXXX";
+static char path_secret[300], path_port[300], path_stats[300], path_log[300];
+static char path_cert[300], path_key[300], path_other[300], path_other_key[300];
+
+struct broker {
+	pid_t pid;
+	char url[64];
+};
+
+static const char *python(void)
+{
+	return getenv("CWINIT_PYTHON") ? getenv("CWINIT_PYTHON") : "/usr/bin/python3";
+}
+
+static int run(const char *const argv[])
+{
+	int status = 0;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Starts tools/test-kbs with extra arguments (NULL-terminated). */
+static bool broker_start(struct broker *b, const char *const extra[], bool tls)
+{
+	const char *src = getenv("CWINIT_SOURCE_DIR") ? getenv("CWINIT_SOURCE_DIR") : ".";
+	char tool[400], res[400], *port = NULL;
+	const char *argv[32];
+	int n = 0;
+
+	snprintf(tool, sizeof(tool), "%s/tools/test-kbs", src);
+	snprintf(res, sizeof(res), "default/key/root-disk=@%s", path_secret);
+	unlink(path_port);
+	unlink(path_stats);
+	argv[n++] = python();
+	argv[n++] = tool;
+	argv[n++] = "--port";
+	argv[n++] = "0";
+	argv[n++] = "--port-file";
+	argv[n++] = path_port;
+	argv[n++] = "--stats";
+	argv[n++] = path_stats;
+	argv[n++] = "--log";
+	argv[n++] = path_log;
+	argv[n++] = "--resource";
+	argv[n++] = res;
+	if (tls) {
+		argv[n++] = "--tls-cert";
+		argv[n++] = path_cert;
+		argv[n++] = "--tls-key";
+		argv[n++] = path_key;
+	}
+	for (int i = 0; extra && extra[i]; i++)
+		argv[n++] = extra[i];
+	argv[n] = NULL;
+
+	b->pid = fork();
+	if (b->pid == 0) {
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	for (int i = 0; i < 300 && read_file_bounded(path_port, 16, &port, NULL) < 0; i++) {
+		if (waitpid(b->pid, NULL, WNOHANG) == b->pid) {
+			fprintf(stderr, "test-kbs exited at start (%s)\n", tool);
+			return false;
+		}
+		usleep(50 * 1000);
+	}
+	if (!port) {
+		fprintf(stderr, "test-kbs did not start (%s)\n", tool);
+		kill(b->pid, SIGTERM);
+		waitpid(b->pid, NULL, 0);
+		return false;
+	}
+	snprintf(b->url, sizeof(b->url), "%s://127.0.0.1:%d", tls ? "https" : "http", atoi(port));
+	free(port);
+	return true;
+}
+
+/* Stops the broker; returns its counter `name` from the stats file. */
+static long broker_stop(struct broker *b, const char *name)
+{
+	char *text = NULL;
+	long v = -1;
+
+	kill(b->pid, SIGTERM);
+	waitpid(b->pid, NULL, 0);
+	if (read_file_bounded(path_stats, 65536, &text, NULL) == 0) {
+		cJSON *j = cJSON_Parse(text);
+		cJSON *item = cJSON_GetObjectItemCaseSensitive(j, name);
+		if (cJSON_IsNumber(item))
+			v = (long)item->valuedouble;
+		cJSON_Delete(j);
+	}
+	free(text);
+	return v;
+}
+
+static struct kbs_request request_for(const char *url)
+{
+	struct kbs_request r = {
+		.url = url,
+		.resource = "default/key/root-disk",
+		.ca_file = NULL,
+		.provider = &sample_provider,
+		.request_timeout_ms = 5000,
+		.attempts = 3,
+		.deadline_ms = 20000,
+		.resource_restarts = 1,
+	};
+	return r;
+}
+
+/* Runs one exchange against a broker started with faults; checks class and
+ * request count and returns the result for further checks. */
+static struct kbs_result scenario(const char *name, const char *const faults[],
+				  enum kbs_failure want, unsigned want_requests, struct cw_err *err)
+{
+	struct kbs_result res;
+	struct broker b;
+	struct secret *s = NULL;
+	struct kbs_request req;
+	int rc;
+
+	memset(&res, 0xff, sizeof(res));
+	err->msg[0] = '\0';
+	if (!broker_start(&b, faults, false)) {
+		CHECK(!"broker started");
+		return res;
+	}
+	req = request_for(b.url);
+	rc = kbs_get_resource(&req, &s, &res, err);
+	broker_stop(&b, "requests");
+	fprintf(stderr, "%s: rc=%d failure=%d requests=%u err=\"%s\"\n", name, rc, res.failure,
+		res.requests, err->msg);
+	CHECK_INT(res.failure, want);
+	CHECK_INT(res.requests, want_requests);
+	CHECK((rc == 0) == (want == KBS_OK));
+	CHECK((s != NULL) == (want == KBS_OK));
+	if (s) {
+		CHECK_INT(s->len, sizeof(passphrase) - 1);
+		CHECK_MEM(s->data, passphrase, sizeof(passphrase) - 1);
+	}
+	secret_free(s);
+	return res;
+}
+
+static void test_success(void)
+{
+	struct cw_err err;
+	struct kbs_result res;
+	struct secret *s = NULL;
+	struct broker b;
+	struct kbs_request req;
+	const char *const sha512[] = { "--hash", "sha512", NULL };
+
+	CHECK(broker_start(&b, NULL, false));
+	req = request_for(b.url);
+	CHECK_INT(kbs_get_resource(&req, &s, &res, &err), 0);
+	/* One TCP connection carried auth, attest and resource. */
+	CHECK_INT(broker_stop(&b, "connections"), 1);
+	CHECK_INT(res.failure, KBS_OK);
+	CHECK_INT(res.requests, 3);
+	CHECK(s && s->len == sizeof(passphrase) - 1);
+	if (s)
+		CHECK_MEM(s->data, passphrase, sizeof(passphrase) - 1);
+	secret_free(s);
+
+	scenario("sha512 selected", sha512, KBS_OK, 3, &err);
+}
+
+static void test_faults(void)
+{
+	struct cw_err err;
+	struct kbs_result res;
+	const char *const deny[] = { "--fault", "deny", NULL };
+	const char *const forget[] = { "--fault", "forget-session", NULL };
+	const char *const tag[] = { "--fault", "corrupt-tag", NULL };
+	const char *const badjson[] = { "--fault", "bad-json", NULL };
+	const char *const alg[] = { "--fault", "wrong-alg", NULL };
+	const char *const oversize[] = { "--fault", "oversize", NULL };
+	const char *const truncate[] = { "--fault", "truncate", NULL };
+	const char *const fivexx[] = { "--fault", "5xx-first=2", NULL };
+	const char *const refuse1[] = { "--fault", "refuse-first=1", NULL };
+	const char *const refuse[] = { "--fault", "refuse", NULL };
+
+	/* A denial is final, after one restart for a possibly forgotten session. */
+	res = scenario("deny", deny, KBS_DENIED, 6, &err);
+	CHECK_STR(res.step, "resource");
+	CHECK_INT(res.http_status, 401);
+	CHECK_STR(res.type, "PolicyDeny");
+	CHECK_STR(res.detail, "Access denied by policy");
+	CHECK(strstr(err.msg, "resource http://127.0.0.1:") != NULL);
+	CHECK(strstr(err.msg, "/kbs/v0/resource/default/key/root-disk: HTTP 401 PolicyDeny: "
+			      "Access denied by policy") != NULL);
+
+	scenario("forget-session", forget, KBS_OK, 6, &err);
+
+	res = scenario("corrupt-tag", tag, KBS_BAD_ANSWER, 3, &err);
+	CHECK_STR(res.step, "resource");
+	CHECK(strstr(err.msg, "authentication failed") != NULL);
+	scenario("bad-json", badjson, KBS_BAD_ANSWER, 3, &err);
+	scenario("wrong-alg", alg, KBS_BAD_ANSWER, 3, &err);
+	CHECK(strstr(err.msg, "A128KW") != NULL);
+	scenario("oversize", oversize, KBS_BAD_ANSWER, 3, &err);
+
+	/* Transport trouble is retried: a cut-off answer on every attempt... */
+	res = scenario("truncate", truncate, KBS_UNREACHABLE, 9, &err);
+	CHECK(strstr(err.msg, "attempt 3 of 3") != NULL);
+	/* ...5xx until it clears, a refused first connection... */
+	scenario("5xx-first=2", fivexx, KBS_OK, 5, &err);
+	scenario("refuse-first=1", refuse1, KBS_OK, 4, &err);
+	/* ...and a broker that never answers. */
+	res = scenario("refuse", refuse, KBS_UNREACHABLE, 3, &err);
+	CHECK_STR(res.step, "auth");
+	CHECK_INT(res.http_status, 0);
+}
+
+static void test_deadline(void)
+{
+	const char *const stall[] = { "--fault", "stall", NULL };
+	struct cw_err err;
+	struct kbs_result res;
+	struct secret *s = NULL;
+	struct broker b;
+	struct kbs_request req;
+	uint64_t t0;
+
+	CHECK(broker_start(&b, stall, false));
+	req = request_for(b.url);
+	req.request_timeout_ms = 400;
+	req.deadline_ms = 1500;
+	req.attempts = 10;
+	t0 = monotonic_ms();
+	CHECK(kbs_get_resource(&req, &s, &res, &err) < 0);
+	uint64_t took = monotonic_ms() - t0;
+	broker_stop(&b, "requests");
+	fprintf(stderr, "stall: %llu ms, %u requests, err=\"%s\"\n", (unsigned long long)took,
+		res.requests, err.msg);
+	CHECK_INT(res.failure, KBS_UNREACHABLE);
+	CHECK(took < 1500 + 300);
+	CHECK(res.requests >= 2 && res.requests < 10);
+	CHECK(strstr(err.msg, "deadline") != NULL || strstr(err.msg, "imed out") != NULL);
+	CHECK(s == NULL);
+
+	/* Nothing listens on the port any more: connection refused. */
+	req.deadline_ms = 3000;
+	req.attempts = 2;
+	CHECK(kbs_get_resource(&req, &s, &res, &err) < 0);
+	CHECK_INT(res.failure, KBS_UNREACHABLE);
+	CHECK_INT(res.requests, 2);
+}
+
+static void test_https(void)
+{
+	const char *const mk1[] = { "/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+				    "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj",
+				    "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+				    "-keyout", path_key, "-out", path_cert, NULL };
+	const char *const mk2[] = { "/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+				    "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj",
+				    "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+				    "-keyout", path_other_key, "-out", path_other, NULL };
+	struct cw_err err;
+	struct kbs_result res;
+	struct secret *s = NULL;
+	struct broker b;
+	struct kbs_request req;
+
+	if (run(mk1) != 0 || run(mk2) != 0) {
+		CHECK(!"openssl made test certificates");
+		return;
+	}
+	CHECK(broker_start(&b, NULL, true));
+	req = request_for(b.url);
+	req.ca_file = path_cert;
+	CHECK_INT(kbs_get_resource(&req, &s, &res, &err), 0);
+	CHECK(s && s->len == sizeof(passphrase) - 1);
+	secret_free(s);
+	s = NULL;
+
+	/* A certificate our CA did not sign is final, not retried. */
+	req.ca_file = path_other;
+	CHECK(kbs_get_resource(&req, &s, &res, &err) < 0);
+	fprintf(stderr, "wrong CA: err=\"%s\"\n", err.msg);
+	CHECK_INT(res.failure, KBS_UNREACHABLE);
+	CHECK_INT(res.requests, 1);
+	CHECK(strstr(err.msg, "TLS") != NULL);
+
+	/* https with no CA at all is a configuration error. */
+	req.ca_file = NULL;
+	CHECK_INT(kbs_get_resource(&req, &s, &res, &err), -EINVAL);
+	CHECK_INT(res.requests, 0);
+	CHECK(strstr(err.msg, "ca_file") != NULL);
+	broker_stop(&b, "requests");
+}
+
+static int broken_evidence(const uint8_t *rd, size_t len, char **json, struct cw_err *err)
+{
+	(void)rd;
+	(void)len;
+	(void)json;
+	return cw_err_set(err, EIO, "firmware said no");
+}
+
+static void test_config_and_providers(void)
+{
+	static const struct evidence_provider broken = {
+		.name = "broken", .kbs_tee = "sample", .detect = NULL,
+		.get_evidence = broken_evidence,
+	};
+	struct cw_err err;
+	struct kbs_result res;
+	struct secret *s = NULL;
+	struct kbs_request req = request_for("http://127.0.0.1:1");
+	struct broker b;
+
+	req.resource = "default/key";
+	CHECK_INT(kbs_get_resource(&req, &s, &res, &err), -EINVAL);
+	CHECK_INT(res.failure, KBS_INTERNAL);
+	req.resource = "default/key/../x";
+	CHECK_INT(kbs_get_resource(&req, &s, &res, &err), -EINVAL);
+	req.resource = "default/key/.hidden";
+	CHECK_INT(kbs_get_resource(&req, &s, &res, &err), -EINVAL);
+	req.resource = "default/key/root-disk";
+	req.url = "ftp://127.0.0.1";
+	CHECK_INT(kbs_get_resource(&req, &s, &res, &err), -EINVAL);
+	CHECK_INT(res.requests, 0);
+
+	CHECK(provider_select("sample", &err) == &sample_provider);
+	CHECK(provider_select("auto", &err) == NULL);
+	CHECK(strstr(err.msg, "no TEE found") != NULL);
+	CHECK(provider_select("nonsense", &err) == NULL);
+	CHECK(strstr(err.msg, "nonsense") != NULL);
+
+	if (broker_start(&b, NULL, false)) {
+		req = request_for(b.url);
+		req.provider = &broken;
+		CHECK(kbs_get_resource(&req, &s, &res, &err) < 0);
+		CHECK_INT(res.failure, KBS_EVIDENCE);
+		CHECK_INT(res.requests, 1);
+		CHECK(strstr(err.msg, "firmware said no") != NULL);
+		broker_stop(&b, "requests");
+	}
+}
+
+int main(void)
+{
+	int fd;
+
+	if (!mkdtemp(dir))
+		return 1;
+	snprintf(path_secret, sizeof(path_secret), "%s/secret", dir);
+	snprintf(path_port, sizeof(path_port), "%s/port", dir);
+	snprintf(path_stats, sizeof(path_stats), "%s/stats", dir);
+	snprintf(path_log, sizeof(path_log), "%s/log", dir);
+	snprintf(path_cert, sizeof(path_cert), "%s/cert.pem", dir);
+	snprintf(path_key, sizeof(path_key), "%s/key.pem", dir);
+	snprintf(path_other, sizeof(path_other), "%s/other.pem", dir);
+	snprintf(path_other_key, sizeof(path_other_key), "%s/other-key.pem", dir);
+	fd = open(path_secret, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	CHECK(fd >= 0 && write(fd, passphrase, sizeof(passphrase) - 1) ==
+				 (ssize_t)(sizeof(passphrase) - 1));
+	close(fd);
+
+	test_success();
+	test_faults();
+	test_deadline();
+	test_https();
+	test_config_and_providers();
+
+	const char *files[] = { path_secret, path_port, path_stats, path_log, path_cert,
+				path_key, path_other, path_other_key };
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++)
+		unlink(files[i]);
+	rmdir(dir);
+	return check_finish("test_kbs");
+}
