@@ -170,10 +170,10 @@ static int put_number(struct buf *b, double v, struct cw_err *err)
 {
 	char num[32];
 
-	if (!isfinite(v) || v != trunc(v))
+	if (!isfinite(v) || v > JCS_MAX_SAFE_INT || v < -JCS_MAX_SAFE_INT)
+		return cw_err_set(err, EINVAL, "JSON number %g is not finite or beyond 2^53-1", v);
+	if ((double)(int64_t)v != v)
 		return cw_err_set(err, EINVAL, "JSON number %g is not an integer", v);
-	if (fabs(v) > JCS_MAX_SAFE_INT)
-		return cw_err_set(err, EINVAL, "JSON number %g is beyond 2^53-1", v);
 	/* ECMAScript prints negative zero as "0". */
 	snprintf(num, sizeof(num), "%.0f", v == 0 ? 0.0 : v);
 	return buf_puts(b, num);
