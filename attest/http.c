@@ -129,8 +129,11 @@ int http_client_new(const char *ca_file, const char *cookie_name, struct http_cl
 	SET(CURLOPT_NOSIGNAL, 1L);
 	SET(CURLOPT_PROTOCOLS_STR, "http,https");
 	SET(CURLOPT_FOLLOWLOCATION, 0L);
-	/* "" disables proxies even when *_proxy variables are set. */
-	SET(CURLOPT_PROXY, "");
+	/* "" disables proxies even when *_proxy variables are set; a libcurl
+	 * built without proxy support (our static one) does not know the
+	 * option and has nothing to disable. */
+	if (rc == CURLE_OK && (rc = curl_easy_setopt(h, CURLOPT_PROXY, "")) == CURLE_UNKNOWN_OPTION)
+		rc = CURLE_OK;
 	SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
 	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)HTTP_MAX_BODY);
 	SET(CURLOPT_WRITEFUNCTION, on_body);
