@@ -10,9 +10,12 @@ static const struct evidence_provider *const hardware[] = {
 	NULL,
 };
 
+/* On failure errno also tells "auto found no TEE" (ENODEV) from a name we
+ * do not know (EINVAL), since the caller maps them to different exits. */
 const struct evidence_provider *provider_select(const char *name, struct cw_err *err)
 {
 	if (!name || !name[0]) {
+		errno = EINVAL;
 		cw_err_set(err, EINVAL, "no tee configured");
 		return NULL;
 	}
@@ -20,6 +23,7 @@ const struct evidence_provider *provider_select(const char *name, struct cw_err 
 		for (size_t i = 0; i < ARRAY_SIZE(hardware) && hardware[i]; i++)
 			if (hardware[i]->detect())
 				return hardware[i];
+		errno = ENODEV;
 		cw_err_set(err, ENODEV,
 			   "no TEE found (no /dev/sev-guest, /dev/tdx_guest or configfs-tsm provider); "
 			   "set tee=sample only for tests");
@@ -30,6 +34,7 @@ const struct evidence_provider *provider_select(const char *name, struct cw_err 
 	for (size_t i = 0; i < ARRAY_SIZE(hardware) && hardware[i]; i++)
 		if (strcmp(name, hardware[i]->name) == 0)
 			return hardware[i];
+	errno = EINVAL;
 	cw_err_set(err, EINVAL, "unknown tee \"%.32s\"", name);
 	return NULL;
 }

@@ -356,8 +356,10 @@ static void test_config_and_providers(void)
 
 	CHECK(provider_select("sample", &err) == &sample_provider);
 	CHECK(provider_select("auto", &err) == NULL);
+	CHECK_INT(errno, ENODEV);
 	CHECK(strstr(err.msg, "no TEE found") != NULL);
 	CHECK(provider_select("nonsense", &err) == NULL);
+	CHECK_INT(errno, EINVAL);
 	CHECK(strstr(err.msg, "nonsense") != NULL);
 
 	if (broker_start(&b, NULL, false)) {
