@@ -3,6 +3,7 @@
  * connection reuse, hash selection, HTTPS with our CA, and each fault the
  * broker can inject, with the failure class, retries and request counts
  * they must produce. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -398,10 +399,13 @@ int main(void)
 	test_https();
 	test_config_and_providers();
 
-	const char *files[] = { path_secret, path_port, path_stats, path_log, path_cert,
-				path_key, path_other, path_other_key };
-	for (size_t i = 0; i < ARRAY_SIZE(files); i++)
-		unlink(files[i]);
+	/* Everything in dir, including the broker's temporary stats files. */
+	DIR *d = opendir(dir);
+	for (struct dirent *e; d && (e = readdir(d));)
+		if (e->d_name[0] != '.')
+			unlinkat(dirfd(d), e->d_name, 0);
+	if (d)
+		closedir(d);
 	rmdir(dir);
 	return check_finish("test_kbs");
 }
