@@ -5,6 +5,7 @@
  * check, report cwinit's exit code, end the VM. Once the workload runs,
  * PID 1 only forwards signals, reaps, and shuts down in order when the
  * workload exits. */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -115,8 +116,6 @@ static struct secret *fetch_passphrase(void)
 	provider = provider_select(config.tee, &err);
 	if (!provider)
 		fail(CW_EXIT_EVIDENCE, "attestation", &err);
-	if (!strncmp(config.broker_url, "http://", 7))
-		log_warn("the broker is reached over plain HTTP; the answer is still encrypted to this TEE's key");
 	struct kbs_request req = {
 		.url = config.broker_url,
 		.resource = config.resource,

@@ -77,4 +77,6 @@ e2e_boot() {
     status=0
     "$top/tools/cwrun" --kernel "$E2E_KERNEL" --log "$log" --quiet --timeout 240 "$@" \
         > "$log.runner" 2>&1 || status=$?
+    # The serial console ends lines with CR LF.
+    sed -i 's/\r$//' "$log"
 }
