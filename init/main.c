@@ -115,7 +115,7 @@ static struct secret *fetch_passphrase(void)
 	}
 	provider = provider_select(config.tee, &err);
 	if (!provider)
-		fail(CW_EXIT_EVIDENCE, "attestation", &err);
+		fail(errno == EINVAL ? CW_EXIT_CONFIG : CW_EXIT_EVIDENCE, "attestation", &err);
 	struct kbs_request req = {
 		.url = config.broker_url,
 		.resource = config.resource,
@@ -126,7 +126,10 @@ static struct secret *fetch_passphrase(void)
 		.deadline_ms = config.deadline_ms,
 		.resource_restarts = config.resource_restarts,
 	};
-	if (kbs_get_resource(&req, &pass, &res, &err) < 0)
+	int r = kbs_get_resource(&req, &pass, &res, &err);
+	if (r == -EINVAL && res.failure == KBS_INTERNAL && res.requests == 0)
+		fail(CW_EXIT_CONFIG, "attestation", &err); /* refused before any request */
+	if (r < 0)
 		fail(kbs_exit_code(res.failure), "attestation", &err);
 	log_info("attested with tee %s and fetched %s (%u HTTP requests)", provider->name,
 		 config.resource, res.requests);
