@@ -48,7 +48,7 @@ struct cw_config {
 	uint16_t exit_port;        /* isa-debug-exit I/O port, 0 = off */
 	char workload_id[128];     /* from the footer; informational */
 
-	uint8_t source[32];        /* per key: the enum cw_source that set it */
+	uint8_t source[64];        /* per key: the enum cw_source that set it */
 };
 
 void config_defaults(struct cw_config *c);
