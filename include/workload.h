@@ -15,6 +15,10 @@ struct workload {
 	char *cwd;         /* NULL = "/" */
 	char *user;        /* the raw User string, NULL = root */
 	int stop_signal;   /* 0 = SIGTERM */
+	/* A runtime spec's process.user.additionalGids: workload_spawn adds
+	 * them to the resolved user's groups. */
+	gid_t extra_gids[CW_MAX_GROUPS];
+	size_t n_extra_gids;
 };
 
 /* Parses the three shapes users have: an OCI image config (fields under
@@ -40,7 +44,8 @@ struct user_ids {
 int user_resolve(const char *root, const char *spec, struct user_ids *ids, struct cw_err *err);
 
 /* Completes the environment: PATH default when unset, HOME from the user's
- * passwd entry (or "/") when unset. Returns a new NULL-terminated array. */
+ * passwd entry (or "/") when unset. Returns a new NULL-terminated array in
+ * one allocation: release it with free(). */
 int workload_env(const struct workload *w, const struct user_ids *ids, char ***env);
 
 /* Starts the workload as a child: new session, signals unblocked and reset,
