@@ -15,6 +15,7 @@
 #include "jcs.h"
 #include "jwe.h"
 #include "kbs.h"
+#include "kbs_parse.h"
 #include "log.h"
 #include "teekey.h"
 #include "util.h"
@@ -39,37 +40,10 @@ struct exchange {
 	int rc; /* errno of the last failure */
 };
 
-/* Copies at most n-1 bytes of s, printable ASCII only, for logs and err. */
-static void sanitize(char *dst, size_t n, const char *s, size_t len)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; i < len && o + 1 < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		dst[o++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
-	}
-	dst[o] = '\0';
-}
-
-/* The broker's {"type": ".../errors/<Name>", "detail": "..."}, or for a
- * body that is not that, its first bytes as the detail. */
 static void read_error_body(struct kbs_result *res, const struct http_response *resp)
 {
-	cJSON *j = json_parse_exact(resp->body, resp->len);
-	const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "type"));
-	const char *detail = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "detail"));
-
-	res->type[0] = res->detail[0] = '\0';
-	if (type) {
-		const char *slash = strrchr(type, '/');
-		const char *name = slash ? slash + 1 : type;
-		sanitize(res->type, sizeof(res->type), name, strlen(name));
-	}
-	if (detail)
-		sanitize(res->detail, sizeof(res->detail), detail, strlen(detail));
-	else if (!cJSON_IsObject(j))
-		sanitize(res->detail, 81, resp->body, resp->len);
-	cJSON_Delete(j);
+	kbs_parse_error(resp->body, resp->len, res->type, sizeof(res->type), res->detail,
+			sizeof(res->detail));
 }
 
 /* Records a failure of step at path: class, status and err's one line. */
@@ -150,34 +124,6 @@ static enum verdict request(struct exchange *x, const char *step, const char *pa
 	return judge(x, step, path, rc, resp, err);
 }
 
-/* The hash the challenge's extra-params select: "" (or nothing) means the
- * default SHA-384, an object may name another. */
-static int challenge_hash(const cJSON *extra, const char **hash, struct cw_err *err)
-{
-	const cJSON *sel;
-	char b[48];
-
-	*hash = "sha384";
-	if (!extra || cJSON_IsNull(extra) ||
-	    (cJSON_IsString(extra) && extra->valuestring[0] == '\0'))
-		return 0;
-	if (!cJSON_IsObject(extra))
-		return cw_err_set(err, EBADMSG, "challenge extra-params is neither \"\" nor an object");
-	sel = cJSON_GetObjectItemCaseSensitive(extra, "selected-hash-algorithm");
-	if (!sel)
-		return 0;
-	if (!cJSON_IsString(sel))
-		return cw_err_set(err, EBADMSG, "challenge selected-hash-algorithm is not a string");
-	if (jcs_hash_size(sel->valuestring) < 0) {
-		sanitize(b, sizeof(b), sel->valuestring, strlen(sel->valuestring));
-		return cw_err_set(err, ENOTSUP, "challenge selects unsupported hash \"%s\"", b);
-	}
-	*hash = strcmp(sel->valuestring, "sha256") == 0   ? "sha256"
-		: strcmp(sel->valuestring, "sha512") == 0 ? "sha512"
-							  : "sha384";
-	return 0;
-}
-
 static char *auth_body(const char *tee)
 {
 	cJSON *o = cJSON_CreateObject(), *extra, *algs;
@@ -223,9 +169,9 @@ static enum verdict session(struct exchange *x, const char *res_path, struct sec
 	_cleanup_teekey_ EVP_PKEY *key = NULL;
 	uint8_t digest[JCS_MAX_DIGEST];
 	size_t dlen = 0;
-	const char *hash = NULL, *n;
+	const char *hash = NULL;
 	char *body = NULL, *evidence = NULL;
-	cJSON *jwk = NULL, *ch = NULL;
+	cJSON *jwk = NULL;
 	enum verdict v;
 	int rc;
 
@@ -243,17 +189,9 @@ static enum verdict session(struct exchange *x, const char *res_path, struct sec
 	if ((v = request(x, "auth", KBS_PREFIX "/auth", body, NULL, &resp, err)) != V_OK)
 		goto out;
 	strscpy(cookie, resp.cookie, sizeof(cookie));
-	ch = json_parse_exact(resp.body, resp.len);
-	n = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ch, "nonce"));
-	rc = -EBADMSG;
-	if (!cJSON_IsObject(ch))
-		cw_err_set(err, EBADMSG, "challenge is not a JSON object");
-	else if (!n || !n[0] || strscpy(nonce, n, sizeof(nonce)) < 0)
-		cw_err_set(err, EBADMSG, "challenge nonce missing, empty or over %d bytes", MAX_NONCE);
-	else if (!cookie[0])
-		cw_err_set(err, EBADMSG, "no valid " KBS_COOKIE " cookie in the answer");
-	else
-		rc = challenge_hash(cJSON_GetObjectItemCaseSensitive(ch, "extra-params"), &hash, err);
+	rc = kbs_parse_challenge(resp.body, resp.len, nonce, sizeof(nonce), &hash, err);
+	if (rc == 0 && !cookie[0])
+		rc = cw_err_set(err, EBADMSG, "no valid " KBS_COOKIE " cookie in the answer");
 	if (rc) {
 		v = fail(x, "auth", KBS_PREFIX "/auth", KBS_BAD_ANSWER, 200, rc, V_FINAL, err);
 		goto out;
@@ -289,7 +227,6 @@ static enum verdict session(struct exchange *x, const char *res_path, struct sec
 			 rc, V_FINAL, err);
 out:
 	http_response_clear(&resp);
-	cJSON_Delete(ch);
 	cJSON_Delete(jwk);
 	free(evidence);
 	free(body);
