@@ -1,0 +1,115 @@
+# Functions shared by the kernel fetchers (tools/guest-kernel.sh, tools/tee-kernels.sh).
+# Sourced, not run. The caller sets `set -euo pipefail` and defines die().
+#
+# KERNEL_APT_OPTS (an array, empty by default) holds extra apt options, such as a temporary
+# sources list for bookworm-backports; every apt call below passes them.
+
+KERNEL_APT_OPTS=(${KERNEL_APT_OPTS[@]+"${KERNEL_APT_OPTS[@]}"})
+
+# need_tool TOOL PACKAGE: installs the Debian package that provides TOOL when it is missing.
+need_tool() {
+    local tool=$1 pkg=$2
+    command -v "$tool" >/dev/null 2>&1 && return 0
+    # The project's scripts must bring their own host tools on a fresh machine.
+    [ "$(id -u)" = 0 ] || die "'$tool' is missing: install the Debian package '$pkg'"
+    echo "${0##*/}: installing '$pkg' for '$tool'" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$pkg" >&2 ||
+        die "could not install '$pkg'"
+    command -v "$tool" >/dev/null 2>&1 || die "'$tool' still missing after installing '$pkg'"
+}
+
+# kernel_meta_dep META: prints "<package> <version>" of the linux-image-<release> package that
+# the candidate of metapackage META depends on, or nothing when apt knows no such candidate.
+kernel_meta_dep() {
+    # The metapackage's candidate depends on exactly one linux-image-<release> package at an
+    # exact version; one apt-cache call (about 1 s) gives both.
+    apt-cache ${KERNEL_APT_OPTS[@]+"${KERNEL_APT_OPTS[@]}"} show --no-all-versions "$1" 2>/dev/null |
+        sed -n 's/^Depends:.*\(linux-image-[0-9][^ ,]*\) (= \([^) ]*\)).*/\1 \2/p' | head -n 1 || true
+}
+
+# kernel_release PACKAGE PREFIX: the release part of a package name (linux-image-6.1.0-56-amd64
+# with prefix linux-image- gives 6.1.0-56-amd64), checked to be a plain file-name component.
+kernel_release() {
+    local release=${1#"$2"}
+    case "$release" in
+        *[!A-Za-z0-9.+_-]*|""|.*) die "unexpected kernel release name '$release' in '$1'" ;;
+    esac
+    printf '%s\n' "$release"
+}
+
+# kernel_deb DEBDIR PACKAGE VERSION: prints the path of the package's .deb in DEBDIR,
+# downloading it with `apt-get download` first when it is not there yet.
+kernel_deb() {
+    local debdir=$1 pkg=$2 ver=$3 tmp found
+    # apt-get download names the file with ':' in the version escaped as %3a; the
+    # architecture part is amd64 or all.
+    local pattern="${pkg}_${ver//:/%3a}_"
+    mkdir -p "$debdir"
+    found=$(find -H "$debdir" -maxdepth 1 -type f -name "${pattern}*.deb" | head -n 1)
+    if [ -z "$found" ]; then
+        echo "${0##*/}: downloading $pkg $ver" >&2
+        # A private directory, so a concurrent or interrupted download never leaves a
+        # partial file under the final name.
+        tmp=$(mktemp -d "$debdir/.dl.XXXXXX")
+        if ! (cd "$tmp" && apt-get ${KERNEL_APT_OPTS[@]+"${KERNEL_APT_OPTS[@]}"} download -q \
+                "$pkg=$ver" >&2); then
+            rm -rf "$tmp"
+            die "apt-get download $pkg=$ver failed"
+        fi
+        found=$(find "$tmp" -maxdepth 1 -type f -name "${pattern}*.deb" | head -n 1)
+        [ -n "$found" ] || { rm -rf "$tmp"; die "apt-get download $pkg=$ver produced no .deb"; }
+        mv "$found" "$debdir/"
+        found="$debdir/${found##*/}"
+        rm -rf "$tmp"
+    fi
+    printf '%s\n' "$found"
+}
+
+# kernel_extract_vmlinux BZIMAGE OUT: writes the uncompressed ELF kernel inside BZIMAGE to OUT.
+# It boots about twice as fast as the bzImage under TCG (no decompression step).
+kernel_extract_vmlinux() {
+    local bzimage=$1 out=$2 off
+    # The bzImage carries the kernel as an xz stream after the setup code and the
+    # decompressor; the first offset whose stream decodes to an ELF is the kernel.
+    for off in $(LC_ALL=C grep -obUaP '\xFD7zXZ\x00' "$bzimage" | cut -d: -f1); do
+        # Process substitution, not a pipe: tail dies of SIGPIPE once xz stops
+        # reading at the end of the stream, which pipefail would count as failure.
+        if xz -dc --single-stream <(tail -c +"$((off + 1))" "$bzimage") >"$out" 2>/dev/null &&
+           [ "$(head -c 4 "$out" | od -An -tx1 | tr -d ' \n')" = 7f454c46 ]; then
+            return 0
+        fi
+    done
+    rm -f "$out"
+    die "no xz stream in $bzimage decompresses to an ELF kernel"
+}
+
+# kernel_prepare DEB RELEASE OUT: unpacks a linux-image .deb into OUT (vmlinux, version,
+# config, lib/modules/RELEASE with depmod output), published atomically so a half-prepared
+# directory is never taken as complete.
+kernel_prepare() {
+    local deb=$1 release=$2 out=$3 tmp
+    mkdir -p "$(dirname "$out")"
+    tmp=$(mktemp -d "$(dirname "$out")/.prep.XXXXXX")
+    # A subshell, so the cleanup trap does not replace the caller's.
+    (
+        trap 'rm -rf "$tmp"' EXIT
+        echo "${0##*/}: unpacking $(basename "$deb")" >&2
+        dpkg -x "$deb" "$tmp/pkg"
+        local bzimage="$tmp/pkg/boot/vmlinuz-$release"
+        [ -f "$bzimage" ] || die "$deb has no boot/vmlinuz-$release"
+        mkdir -p "$tmp/out/lib/modules"
+        kernel_extract_vmlinux "$bzimage" "$tmp/out/vmlinux"
+        mv "$tmp/pkg/lib/modules/$release" "$tmp/out/lib/modules/$release"
+        if [ -f "$tmp/pkg/boot/config-$release" ]; then
+            mv "$tmp/pkg/boot/config-$release" "$tmp/out/config"
+        fi
+        # The package ships no modules.dep; the initramfs builder resolves from it.
+        depmod -b "$tmp/out" "$release"
+        echo "$release" >"$tmp/out/version"
+        # A concurrent run that finished first wins.
+        rm -rf "$out.old"
+        [ -e "$out" ] && mv -T "$out" "$out.old"
+        mv -T "$tmp/out" "$out" 2>/dev/null || [ -f "$out/vmlinux" ] || die "could not create $out"
+        rm -rf "$out.old"
+    )
+}
