@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "err.h"
+#include "volumes.h"
 
 enum cw_source {
 	SRC_DEFAULT = 0,
@@ -47,6 +48,7 @@ struct cw_config {
 	uint32_t grace_ms;         /* between TERM and KILL at shutdown */
 	uint16_t exit_port;        /* isa-debug-exit I/O port, 0 = off */
 	char workload_id[128];     /* from the footer; informational */
+	struct cw_volumes volumes; /* /etc/cwinit.json only (init/volumes.c) */
 
 	uint8_t source[64];        /* per key: the enum cw_source that set it */
 };

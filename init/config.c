@@ -344,6 +344,14 @@ int config_load_json(struct cw_config *c, const char *json, size_t len, enum cw_
 	}
 	cJSON_ArrayForEach(item, root) {
 		const char *name = item->string;
+		if (!strcmp(name, "volumes")) {
+			/* A list of objects, so not a key of the table; only the measured file. */
+			r = src == SRC_FILE ? volumes_parse(&c->volumes, item, err)
+					    : cw_err_set(err, EINVAL, "volumes: only in /etc/cwinit.json");
+			if (r < 0)
+				break;
+			continue;
+		}
 		if (cJSON_IsArray(item) && strcmp(name, "modules") != 0) {
 			r = cw_err_set(err, EINVAL, "%.64s: only modules takes a list", name);
 			break;
