@@ -5,6 +5,7 @@
  * /dev/pts, /dev/shm and /run. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -34,11 +35,12 @@ static const struct api_mount api_mounts[] = {
 static bool is_mount_point(const char *path)
 {
 	struct stat a, b;
-	char parent[256];
+	char parent[PATH_MAX];
 
 	if (stat(path, &a) < 0)
 		return false;
-	snprintf(parent, sizeof(parent), "%s/..", path);
+	if (snprintf(parent, sizeof(parent), "%s/..", path) >= (int)sizeof(parent))
+		return false;
 	if (stat(parent, &b) < 0)
 		return false;
 	return a.st_dev != b.st_dev || a.st_ino == b.st_ino;
