@@ -5,6 +5,7 @@
 #include <sys/types.h>
 #include "config.h"
 #include "err.h"
+#include "volumes.h"
 
 /* Blocks every signal in PID 1 and returns a signalfd reading them all. */
 int signals_init(struct cw_err *err);
@@ -30,12 +31,15 @@ struct root_state {
 	bool mounted;       /* mounted at CW_NEWROOT, not yet switched into */
 	bool switched;      /* the mapped device is our root */
 	int initramfs_fd;   /* the initramfs root, kept to step back out at shutdown */
+	struct volume_state volumes[CW_MAX_VOLUMES]; /* opened after the root, in order */
+	unsigned n_volumes;
 };
 
 #define CW_NEWROOT "/newroot"
 
-/* Syncs, unmounts the root, closes the dm-crypt mapping and reports any
- * mapping left. Warns, never fails: it runs on the way out. */
+/* Syncs, unmounts the volumes (in reverse order) and the root, closes the
+ * volumes' dm-crypt mappings and then the root's, and reports any mapping
+ * left. Warns, never fails: it runs on the way out. */
 void teardown_root(struct root_state *st);
 
 /* Prints the CWINIT-EXIT line, writes the status to the debug-exit port

@@ -24,6 +24,7 @@
 #include "pid1.h"
 #include "secret.h"
 #include "util.h"
+#include "volumes.h"
 #include "workload.h"
 
 #define CONFIG_FILE "/etc/cwinit.json"
@@ -66,7 +67,8 @@ static void load_configuration(void)
 		cw_err_set(&err, r, "/proc/cmdline: %s", strerror(-r));
 		fail(CW_EXIT_SETUP, "configuration", &err);
 	}
-	if (config_load_cmdline(&config, buf, &err) < 0)
+	if (config_load_cmdline(&config, buf, &err) < 0 ||
+	    volumes_check(&config.volumes, config.root, config.mapper, &err) < 0)
 		fail(CW_EXIT_CONFIG, "configuration", &err);
 }
 
@@ -100,7 +102,7 @@ static int kbs_exit_code(enum kbs_failure f)
 	}
 }
 
-static struct secret *fetch_passphrase(void)
+static struct secret *fetch_passphrase(const char *resource)
 {
 	struct cw_err err = { "" };
 	struct kbs_result res = { 0 };
@@ -118,7 +120,7 @@ static struct secret *fetch_passphrase(void)
 		fail(errno == EINVAL ? CW_EXIT_CONFIG : CW_EXIT_EVIDENCE, "attestation", &err);
 	struct kbs_request req = {
 		.url = config.broker_url,
-		.resource = config.resource,
+		.resource = resource,
 		.ca_file = *config.ca_file ? config.ca_file : NULL,
 		.provider = provider,
 		.request_timeout_ms = config.request_timeout_ms,
@@ -132,22 +134,36 @@ static struct secret *fetch_passphrase(void)
 	if (r < 0)
 		fail(kbs_exit_code(res.failure), "attestation", &err);
 	log_info("attested with tee %s and fetched %s (%u HTTP requests)", provider->name,
-		 config.resource, res.requests);
+		 resource, res.requests);
 	log_stage("attest", t);
 	return pass;
+}
+
+/* A passphrase fetched for one disk is kept, in locked memory, only until
+ * the next volume that names the same resource: one exchange per resource. */
+static struct secret *kept_pass[CW_MAX_VOLUMES];
+
+static void passphrase_done(int disk, const char *resource, struct secret *pass)
+{
+	int next = volumes_next_user(&config.volumes, disk, resource);
+
+	if (next < 0)
+		secret_free(pass);
+	else
+		kept_pass[next] = pass;
 }
 
 static void unlock_and_mount(const char *dev)
 {
 	struct cw_err err = { "" };
-	struct secret *pass = fetch_passphrase();
+	struct secret *pass = fetch_passphrase(config.resource);
 	uint64_t t = boottime_ms();
 	char mapped[96];
 	int r;
 
 	strscpy(root.mapper, config.mapper, sizeof(root.mapper));
 	r = luks_open(dev, config.mapper, pass, config.readonly, &err);
-	secret_free(pass); /* no longer needed, whatever the outcome */
+	passphrase_done(-1, config.resource, pass); /* whatever the outcome */
 	if (r == -EPERM)
 		fail(CW_EXIT_WRONG_KEY, "unlock", &err);
 	if (r < 0)
@@ -165,6 +181,40 @@ static void unlock_and_mount(const char *dev)
 		fail(CW_EXIT_MOUNT, "mount", &err);
 	root.mounted = true;
 	log_stage("mount", t);
+}
+
+/* The data volumes, after the root and in configuration order. A failure
+ * is fatal like the root's; teardown undoes what was opened so far. */
+static void mount_volumes(void)
+{
+	struct cw_err err = { "" };
+	uint64_t t = boottime_ms();
+	char dev[256];
+
+	for (unsigned i = 0; i < config.volumes.n; i++) {
+		const struct cw_volume *v = &config.volumes.v[i];
+		struct secret *pass = kept_pass[i];
+		int r;
+
+		kept_pass[i] = NULL;
+		root.n_volumes = i + 1;
+		if (volume_find(v, config.root_wait_ms, dev, sizeof(dev), &err) < 0)
+			fail(CW_EXIT_ROOT_NOT_FOUND, "finding a volume", &err);
+		if (!pass && *v->resource)
+			pass = fetch_passphrase(v->resource);
+		else if (!pass && volume_read_key_file(v, CW_NEWROOT, &pass, &err) < 0)
+			fail(CW_EXIT_UNLOCK, "reading a volume key", &err);
+		r = volume_unlock(v, dev, pass, &root.volumes[i], &err);
+		passphrase_done((int)i, v->resource, pass);
+		if (r < 0)
+			fail(r == -EPERM ? CW_EXIT_WRONG_KEY : CW_EXIT_UNLOCK, "unlocking a volume", &err);
+		if (volume_mount(v, CW_NEWROOT, &root.volumes[i], &err) < 0)
+			fail(CW_EXIT_MOUNT, "mounting a volume", &err);
+		log_info("volume %s: %s unlocked as /dev/mapper/%s and mounted%s", v->mount_point, dev,
+			 v->mapper, v->readonly ? " read-only" : "");
+	}
+	if (config.volumes.n)
+		log_stage("volumes", t);
 }
 
 /* Reads and checks everything the workload needs while a failure can
@@ -260,6 +310,7 @@ int main(void)
 	log_stage("network", t);
 
 	unlock_and_mount(dev);
+	mount_volumes();
 	prepare_workload(&w, &ids);
 	enter_root();
 

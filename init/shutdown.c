@@ -1,4 +1,5 @@
-/* Ending the VM in order: unmount the root, close the mapping, report.
+/* Ending the VM in order: unmount the volumes and the root, close the
+ * mappings, report.
  *
  * After switch_root the encrypted device is our own root, which cannot be
  * unmounted while we stand on it. So PID 1 remounts it read-only (the data
@@ -22,6 +23,19 @@
 #include "log.h"
 #include "pid1.h"
 #include "util.h"
+#include "volumes.h"
+
+/* Unmounts the volumes, last opened first, at prefix + their mount point.
+ * Done before the root is detached: detaching "/" takes the volumes along,
+ * but lazily, and their mappings could stay busy. */
+static void unmount_volumes(struct root_state *st, const char *prefix)
+{
+	struct cw_err err = { "" };
+
+	for (unsigned i = st->n_volumes; i-- > 0;)
+		if (volume_unmount(&st->volumes[i], prefix, &err) < 0)
+			log_warn("%s", err.msg);
+}
 
 /* Leaves the switched root and returns to the initramfs's own root. */
 static int step_out_of_root(struct root_state *st)
@@ -68,6 +82,7 @@ void teardown_root(struct root_state *st)
 	struct cw_err err = { "" };
 
 	sync();
+	unmount_volumes(st, st->switched ? "" : CW_NEWROOT);
 	if (st->switched) {
 		if (step_out_of_root(st) < 0)
 			return;
@@ -77,6 +92,9 @@ void teardown_root(struct root_state *st)
 			log_warn("unmounting %s: %m", CW_NEWROOT);
 		st->mounted = false;
 	}
+	for (unsigned i = st->n_volumes; i-- > 0;)
+		if (volume_close(&st->volumes[i], &err) < 0)
+			log_warn("closing %s", err.msg);
 	if (st->mapped) {
 		if (luks_close(st->mapper, &err) < 0)
 			log_warn("closing /dev/mapper/%s: %s", st->mapper, err.msg);
