@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Functions shared by the kernel fetchers (tools/guest-kernel.sh, tools/tee-kernels.sh).
 # Sourced, not run. The caller sets `set -euo pipefail` and defines die().
 #
@@ -68,19 +69,29 @@ kernel_deb() {
 # kernel_extract_vmlinux BZIMAGE OUT: writes the uncompressed ELF kernel inside BZIMAGE to OUT.
 # It boots about twice as fast as the bzImage under TCG (no decompression step).
 kernel_extract_vmlinux() {
-    local bzimage=$1 out=$2 off
-    # The bzImage carries the kernel as an xz stream after the setup code and the
-    # decompressor; the first offset whose stream decodes to an ELF is the kernel.
-    for off in $(LC_ALL=C grep -obUaP '\xFD7zXZ\x00' "$bzimage" | cut -d: -f1); do
-        # Process substitution, not a pipe: tail dies of SIGPIPE once xz stops
-        # reading at the end of the stream, which pipefail would count as failure.
-        if xz -dc --single-stream <(tail -c +"$((off + 1))" "$bzimage") >"$out" 2>/dev/null &&
-           [ "$(head -c 4 "$out" | od -An -tx1 | tr -d ' \n')" = 7f454c46 ]; then
-            return 0
-        fi
-    done
-    rm -f "$out"
-    die "no xz stream in $bzimage decompresses to an ELF kernel"
+    local bzimage=$1 out=$2 setup off len start magic
+    # x86 boot protocol (2.08+): setup_sects @0x1F1 (0 means 4), then payload_offset @0x248
+    # and payload_length @0x24C, counted from the protected-mode code after the setup sectors.
+    setup=$(od -An -tu1 -j $((0x1F1)) -N 1 "$bzimage" | tr -d ' \n')
+    off=$(od -An -tu4 -j $((0x248)) -N 4 "$bzimage" | tr -d ' \n')
+    len=$(od -An -tu4 -j $((0x24C)) -N 4 "$bzimage" | tr -d ' \n')
+    if [ -z "$setup" ] || [ -z "$off" ] || [ -z "$len" ] || [ "$len" -le 4 ]; then
+        die "$bzimage is not a bzImage with a payload"
+    fi
+    [ "$setup" != 0 ] || setup=4
+    start=$(( (setup + 1) * 512 + off ))
+    magic=$(od -An -tx1 -j "$start" -N 4 "$bzimage" | tr -d ' \n')
+    # The build appends the uncompressed size (4 bytes) to the compressed stream.
+    dd if="$bzimage" bs=64K iflag=skip_bytes,count_bytes skip="$start" count=$((len - 4)) \
+        status=none >"$out.payload"
+    case "$magic" in
+        fd377a58) xz -dc --single-stream "$out.payload" >"$out" ;;   # Debian 12's 6.1
+        28b52ffd) need_tool zstd zstd; zstd -dcq "$out.payload" >"$out" ;; # backports' 6.12
+        *) rm -f "$out.payload"; die "$bzimage: payload compression with magic $magic is not handled" ;;
+    esac
+    rm -f "$out.payload"
+    [ "$(head -c 4 "$out" | od -An -tx1 | tr -d ' \n')" = 7f454c46 ] ||
+        die "the payload of $bzimage did not decompress to an ELF kernel"
 }
 
 # kernel_prepare DEB RELEASE OUT: unpacks a linux-image .deb into OUT (vmlinux, version,
