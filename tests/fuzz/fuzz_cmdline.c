@@ -1,0 +1,28 @@
+/* The kernel command line (config_load_cmdline): the host writes it, so
+ * any bytes must give 0 or a documented error and a bounded configuration. */
+#include <errno.h>
+#include "config.h"
+#include "fuzz.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct cw_config c;
+	struct cw_err err = { { 0 } };
+	char *s = fuzz_cstr(data, size);
+	int r;
+
+	config_defaults(&c);
+	/* The file's values win over the command line: also run that path. */
+	if (size && data[0] == '#')
+		config_set(&c, "mapper", "fromfile", SRC_FILE, &err);
+	r = config_load_cmdline(&c, s, &err);
+	FUZZ_CHECK(r == 0 || r == -EINVAL || r == -ENOENT || r == -EFBIG);
+	fuzz_check_msg(err.msg, sizeof(err.msg));
+	FUZZ_CHECK(c.n_modules <= CW_MAX_MODULES);
+	FUZZ_CHECK(memchr(c.broker_url, '\0', sizeof(c.broker_url)));
+	FUZZ_CHECK(memchr(c.mount_options, '\0', sizeof(c.mount_options)));
+	if (size && data[0] == '#')
+		FUZZ_CHECK(strcmp(c.mapper, "fromfile") == 0);
+	free(s);
+	return 0;
+}

@@ -1,0 +1,44 @@
+/* /etc/cwinit.json (config_load_json): whatever the bytes, the result is
+ * 0 or a documented error, and the configuration stays within its bounds. */
+#include <errno.h>
+#include "config.h"
+#include "fuzz.h"
+
+#define TERMINATED(c, f) FUZZ_CHECK(memchr((c)->f, '\0', sizeof((c)->f)) != NULL)
+
+/* Every string field terminated, every number within its range. */
+static void check_config(const struct cw_config *c)
+{
+	TERMINATED(c, broker_url);
+	TERMINATED(c, resource);
+	TERMINATED(c, tee);
+	TERMINATED(c, root);
+	TERMINATED(c, mapper);
+	TERMINATED(c, fstype);
+	TERMINATED(c, mount_options);
+	TERMINATED(c, net_interface);
+	TERMINATED(c, net_address);
+	TERMINATED(c, net_gateway);
+	TERMINATED(c, ca_file);
+	TERMINATED(c, workload_id);
+	FUZZ_CHECK(c->n_modules <= CW_MAX_MODULES);
+	for (unsigned i = 0; i < c->n_modules; i++)
+		FUZZ_CHECK(c->modules[i][0] && memchr(c->modules[i], '\0', CW_MODULE_NAME_MAX));
+	FUZZ_CHECK(c->attempts >= 1 && c->attempts <= 100);
+	FUZZ_CHECK(c->shutdown == SHUTDOWN_POWEROFF || c->shutdown == SHUTDOWN_REBOOT);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct cw_config c;
+	struct cw_err err = { { 0 } };
+	int r;
+
+	config_defaults(&c);
+	/* Exactly size bytes, no terminator: the length is the contract. */
+	r = config_load_json(&c, (const char *)data, size, SRC_FILE, &err);
+	FUZZ_CHECK(r == 0 || r == -EINVAL || r == -ENOENT || r == -EFBIG);
+	fuzz_check_msg(err.msg, sizeof(err.msg));
+	check_config(&c);
+	return 0;
+}
