@@ -8,6 +8,7 @@ packages=(
     libcryptsetup-dev libblkid-dev libcurl4-openssl-dev libssl-dev libcjson-dev
     qemu-system-x86 cryptsetup-bin e2fsprogs socat busybox-static kmod xz-utils
     python3 python3-cryptography python3-jwcrypto valgrind
+    clang libclang-rt-14-dev
 )
 
 missing=()
