@@ -2,12 +2,18 @@
 #include <errno.h>
 #include <string.h>
 #include "attest.h"
+#include "tsm.h"
 #include "util.h"
 
-/* Hardware TEEs, in the order `auto` tries them. Each backend (SNP, TDX,
- * configfs-tsm) adds its entry here when it exists. */
+/* Hardware TEEs, in the order `auto` tries them: configfs-tsm (the
+ * interface upstream Linux keeps), then the older device ioctls. The two
+ * `tsm` entries differ only in the broker `tee` they produce evidence for;
+ * detect() reads which provider configfs-tsm has. */
 static const struct evidence_provider *const hardware[] = {
-	NULL,
+	&tsm_snp_provider,
+	&tsm_tdx_provider,
+	&snp_provider,
+	&tdx_provider,
 };
 
 /* On failure errno also tells "auto found no TEE" (ENODEV) from a name we
@@ -20,7 +26,7 @@ const struct evidence_provider *provider_select(const char *name, struct cw_err 
 		return NULL;
 	}
 	if (strcmp(name, "auto") == 0) {
-		for (size_t i = 0; i < ARRAY_SIZE(hardware) && hardware[i]; i++)
+		for (size_t i = 0; i < ARRAY_SIZE(hardware); i++)
 			if (hardware[i]->detect())
 				return hardware[i];
 		errno = ENODEV;
@@ -31,10 +37,20 @@ const struct evidence_provider *provider_select(const char *name, struct cw_err 
 	}
 	if (strcmp(name, sample_provider.name) == 0)
 		return &sample_provider;
-	for (size_t i = 0; i < ARRAY_SIZE(hardware) && hardware[i]; i++)
+	if (strcmp(name, "tsm") == 0) {
+		for (size_t i = 0; i < ARRAY_SIZE(hardware); i++)
+			if (strcmp(hardware[i]->name, "tsm") == 0 && hardware[i]->detect())
+				return hardware[i];
+		errno = ENODEV;
+		cw_err_set(err, ENODEV, "tee tsm: configfs-tsm (%s) is missing or has no sev_guest "
+			   "or tdx_guest provider", TSM_REPORT_ROOT);
+		return NULL;
+	}
+	/* A named device is not probed here: its own error is more precise. */
+	for (size_t i = 0; i < ARRAY_SIZE(hardware); i++)
 		if (strcmp(name, hardware[i]->name) == 0)
 			return hardware[i];
 	errno = EINVAL;
-	cw_err_set(err, EINVAL, "unknown tee \"%.32s\"", name);
+	cw_err_set(err, EINVAL, "unknown tee \"%.32s\" (auto, snp, tdx, tsm or sample)", name);
 	return NULL;
 }

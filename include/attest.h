@@ -5,7 +5,7 @@
 #include "err.h"
 
 struct evidence_provider {
-	const char *name;    /* configuration name: "sample", later "snp", "tdx", "tsm" */
+	const char *name;    /* configuration name: auto picks among snp, tdx, tsm */
 	const char *kbs_tee; /* the `tee` the broker is told */
 	/* True when this TEE's interface is present on this machine. */
 	int (*detect)(void);
@@ -16,8 +16,15 @@ struct evidence_provider {
 			    struct cw_err *err);
 };
 
-/* Resolves a configured TEE name. "auto" picks hardware that is present
- * and never the sample TEE. Returns NULL (err says why) when none fits. */
+/* Resolves a configured TEE name: "auto" (the first present of configfs-tsm,
+ * /dev/sev-guest, /dev/tdx_guest; never the sample TEE), "snp", "tdx",
+ * "tsm" (whichever provider configfs-tsm has) or "sample". Returns NULL
+ * (err says why, errno ENODEV for no such hardware, EINVAL for an unknown
+ * name) when none fits. */
 const struct evidence_provider *provider_select(const char *name, struct cw_err *err);
 
 extern const struct evidence_provider sample_provider;
+extern const struct evidence_provider snp_provider;     /* /dev/sev-guest */
+extern const struct evidence_provider tdx_provider;     /* quote via configfs-tsm, CCEL */
+extern const struct evidence_provider tsm_snp_provider; /* configfs-tsm, sev_guest */
+extern const struct evidence_provider tsm_tdx_provider; /* configfs-tsm, tdx_guest */
