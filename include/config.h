@@ -47,7 +47,9 @@ struct cw_config {
 	enum cw_shutdown shutdown;
 	uint32_t grace_ms;         /* between TERM and KILL at shutdown */
 	uint16_t exit_port;        /* isa-debug-exit I/O port, 0 = off */
-	char workload_id[128];     /* from the footer; informational */
+	char kbs_protocol[16];     /* auto | trustee | reference */
+	char workload_id[128];     /* the reference-kbs workload (footer's workload_id) */
+	char snp_gen[8];           /* milan | genoa, for reference-kbs evidence */
 	struct cw_volumes volumes; /* /etc/cwinit.json only (init/volumes.c) */
 
 	uint8_t source[64];        /* per key: the enum cw_source that set it */
@@ -71,7 +73,8 @@ int config_load_json(struct cw_config *c, const char *json, size_t len,
 int config_load_cmdline(struct cw_config *c, const char *cmdline, struct cw_err *err);
 
 /* The buildah KRUN footer JSON (see mount/footer.c for reading it off the
- * disk): attestation_url -> broker_url, tee, workload_id. Everything is
+ * disk): attestation_url -> broker_url, tee, workload_id, tee_data's gen ->
+ * snp_gen. Everything is
  * validated like hostile input. */
 int config_load_footer(struct cw_config *c, const char *json, size_t len, struct cw_err *err);
 

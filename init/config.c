@@ -12,6 +12,7 @@
 #include <cjson/cJSON.h>
 #include "config.h"
 #include "log.h"
+#include "refkbs.h"
 #include "util.h"
 
 #define CW_CONFIG_JSON_MAX (64 * 1024)
@@ -39,6 +40,9 @@ static int check_resource(const char *v, struct cw_err *err);
 static int check_root(const char *v, struct cw_err *err);
 static int check_cidr(const char *v, struct cw_err *err);
 static int check_ipv4(const char *v, struct cw_err *err);
+static int check_protocol(const char *v, struct cw_err *err);
+static int check_workload_id(const char *v, struct cw_err *err);
+static int check_gen(const char *v, struct cw_err *err);
 
 #define STR(n, cs, chk, m, d) { #n, K_STR, offsetof(struct cw_config, n), \
 	sizeof(((struct cw_config *)0)->n), cs, 0, 0, chk, m, d }
@@ -47,6 +51,9 @@ static int check_ipv4(const char *v, struct cw_err *err);
 static const struct key keys[] = {
 	STR(broker_url, CS_ANY_PRINT, check_url, "Key broker base URL, http:// or https://", "(none: required)"),
 	STR(resource, CS_ANY_PRINT, check_resource, "Broker resource holding the LUKS passphrase, repo/type/tag", "default/key/root-disk"),
+	STR(kbs_protocol, CS_LOWER, check_protocol, "Broker protocol: trustee (KBS 0.4.0), reference (reference-kbs, buildah mkcw), or auto: reference for a disk with a buildah KRUN footer, else trustee", "auto"),
+	STR(workload_id, CS_NAME, check_workload_id, "reference-kbs: the workload id the broker registered the disk's passphrase under", "(footer's workload_id)"),
+	STR(snp_gen, CS_LOWER, check_gen, "reference-kbs: SNP processor generation named in the evidence, milan or genoa", "milan"),
 	STR(tee, CS_LOWER, NULL, "Evidence provider: auto (the TEE present; never sample) or sample (tests only)", "auto"),
 	STR(root, CS_ANY_PRINT, check_root, "Root device: /dev path, UUID=, LABEL=, PARTUUID=; empty = first LUKS device", "(first LUKS device)"),
 	STR(mapper, CS_NAME, NULL, "Device-mapper name of the unlocked root", "cwroot"),
@@ -81,6 +88,8 @@ void config_defaults(struct cw_config *c)
 	memset(c, 0, sizeof(*c));
 	strcpy(c->resource, "default/key/root-disk");
 	strcpy(c->tee, "auto");
+	strcpy(c->kbs_protocol, "auto");
+	strcpy(c->snp_gen, "milan");
 	strcpy(c->mapper, "cwroot");
 	c->request_timeout_ms = 30000;
 	c->attempts = 5;
@@ -154,6 +163,28 @@ static int check_resource(const char *v, struct cw_err *err)
 	    !segment_ok(a + 1, (size_t)(b - a - 1)) || !segment_ok(b + 1, strlen(b + 1)))
 		return cw_err_set(err, EINVAL, "must be three segments repo/type/tag of [A-Za-z0-9_.-]");
 	return 0;
+}
+
+static int check_protocol(const char *v, struct cw_err *err)
+{
+	if (!strcmp(v, "auto") || !strcmp(v, "trustee") || !strcmp(v, "reference"))
+		return 0;
+	return cw_err_set(err, EINVAL, "must be auto, trustee or reference");
+}
+
+static int check_workload_id(const char *v, struct cw_err *err)
+{
+	if (!*v || refkbs_workload_id_valid(v))
+		return 0;
+	return cw_err_set(err, EINVAL, "must be 1-%d characters of [A-Za-z0-9_.-], not starting "
+			  "with '.'", REFKBS_WORKLOAD_ID_MAX);
+}
+
+static int check_gen(const char *v, struct cw_err *err)
+{
+	if (!strcmp(v, "milan") || !strcmp(v, "genoa"))
+		return 0;
+	return cw_err_set(err, EINVAL, "must be milan or genoa");
 }
 
 static int check_root(const char *v, struct cw_err *err)
@@ -426,7 +457,8 @@ static const char *footer_string(const cJSON *root, const char *name, size_t max
 int config_load_footer(struct cw_config *c, const char *json, size_t len, struct cw_err *err)
 {
 	cJSON *root = cJSON_ParseWithLength(json, len);
-	const char *url, *tee, *id;
+	const char *url, *tee, *id, *tee_data;
+	char gen[8] = "";
 	int r = 0;
 
 	if (!cJSON_IsObject(root)) {
@@ -436,16 +468,20 @@ int config_load_footer(struct cw_config *c, const char *json, size_t len, struct
 	url = footer_string(root, "attestation_url", sizeof(c->broker_url) - 1, err, &r);
 	tee = footer_string(root, "tee", sizeof(c->tee) - 1, err, &r);
 	id = footer_string(root, "workload_id", sizeof(c->workload_id) - 1, err, &r);
+	tee_data = footer_string(root, "tee_data", REFKBS_TEE_DATA_MAX, err, &r);
+	if (r == 0 && tee_data && *tee_data &&
+	    (r = refkbs_tee_gen(tee_data, strlen(tee_data), gen, err)))
+		cw_err_prefix(err, r, "disk footer");
 	if (r == 0 && url && *url)
 		r = config_set(c, "broker_url", url, SRC_FOOTER, err);
 	if (r == 0 && tee && *tee)
 		r = config_set(c, "tee", tee, SRC_FOOTER, err);
-	if (r == 0 && id) {
-		if (!*id || !charset_ok(CS_NAME, id))
-			r = cw_err_set(err, EINVAL, "disk footer: workload_id has characters not allowed");
-		else
-			strcpy(c->workload_id, id);
-	}
+	if (r == 0 && id && !*id)
+		r = cw_err_set(err, EINVAL, "disk footer: workload_id is empty");
+	else if (r == 0 && id)
+		r = config_set(c, "workload_id", id, SRC_FOOTER, err);
+	if (r == 0 && *gen)
+		r = config_set(c, "snp_gen", gen, SRC_FOOTER, err);
 	cJSON_Delete(root);
 	return r;
 }
