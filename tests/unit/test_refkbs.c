@@ -13,6 +13,7 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include "check.h"
+#include "config.h"
 #include "refkbs.h"
 #include "util.h"
 
@@ -114,6 +115,49 @@ static void test_tee_data(void)
 	memcpy(big, "{\"gen\":\"milan\"}", 15);
 	big[sizeof(big) - 1] = '\0';
 	CHECK_INT(tee_gen(big, gen), -EINVAL);
+}
+
+/* The footer's workload_id and tee_data reach the configuration, with the
+ * initramfs file still winning; hostile values are configuration errors. */
+static void test_footer_config(void)
+{
+	static const char footer[] = "{\"tee\":\"snp\",\"tee_data\":\"{\\\"gen\\\":\\\"Genoa\\\"}\","
+				     "\"workload_id\":\"wl-9\",\"cpus\":1,\"ram_mib\":512,"
+				     "\"attestation_url\":\"http://127.0.0.1:8000\"}";
+	static const char *const bad[] = {
+		"{\"tee_data\":\"{\\\"gen\\\":\\\"turin\\\"}\"}",
+		"{\"tee_data\":\"milan\"}",
+		"{\"tee_data\":7}",
+		"{\"workload_id\":\"wl/1\"}",
+		"{\"workload_id\":\"..\"}",
+	};
+	static const char file[] = "{\"snp_gen\":\"milan\",\"workload_id\":\"mine\","
+				   "\"kbs_protocol\":\"reference\"}";
+	struct cw_config c;
+	struct cw_err err = { "" };
+
+	config_defaults(&c);
+	CHECK_STR(c.kbs_protocol, "auto");
+	CHECK_STR(c.snp_gen, "milan");
+	CHECK_INT(config_load_footer(&c, footer, strlen(footer), &err), 0);
+	CHECK_STR(c.workload_id, "wl-9");
+	CHECK_STR(c.snp_gen, "genoa");
+
+	config_defaults(&c);
+	CHECK_INT(config_load_json(&c, file, strlen(file), SRC_FILE, &err), 0);
+	CHECK_INT(config_load_footer(&c, footer, strlen(footer), &err), 0);
+	CHECK_STR(c.workload_id, "mine");
+	CHECK_STR(c.snp_gen, "milan");
+	CHECK_STR(c.kbs_protocol, "reference");
+
+	CHECK(config_set(&c, "kbs_protocol", "refkbs", SRC_FILE, &err) < 0);
+	CHECK(config_set(&c, "snp_gen", "turin", SRC_FILE, &err) < 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		config_defaults(&c);
+		err.msg[0] = '\0';
+		CHECK(config_load_footer(&c, bad[i], strlen(bad[i]), &err) < 0);
+		CHECK(strstr(err.msg, "footer") || strstr(err.msg, "workload_id"));
+	}
 }
 
 static void test_bodies(void)
@@ -226,10 +270,12 @@ static void test_pkcs1(void)
 	EVP_PKEY *key = EVP_RSA_gen(2048);
 	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(key, NULL);
 	n = sizeof(ct);
-	CHECK(EVP_PKEY_encrypt_init(ctx) > 0 && EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) > 0 &&
+	CHECK(EVP_PKEY_encrypt_init(ctx) > 0 &&
+	      EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) > 0 &&
 	      EVP_PKEY_encrypt(ctx, ct, &n, msg, sizeof(msg) - 1) > 0 && n == sizeof(ct));
 	n = sizeof(em);
-	CHECK(EVP_PKEY_decrypt_init(ctx) > 0 && EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_NO_PADDING) > 0 &&
+	CHECK(EVP_PKEY_decrypt_init(ctx) > 0 &&
+	      EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_NO_PADDING) > 0 &&
 	      EVP_PKEY_decrypt(ctx, em, &n, ct, sizeof(ct)) > 0 && n == sizeof(em));
 	EVP_PKEY_CTX_free(ctx);
 	EVP_PKEY_free(key);
@@ -470,6 +516,7 @@ int main(void)
 
 	test_workload_id();
 	test_tee_data();
+	test_footer_config();
 	test_bodies();
 	test_report_data();
 	test_key_answer();
