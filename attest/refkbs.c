@@ -12,6 +12,8 @@
 #include "broker.h"
 #include "kbs_parse.h"
 #include "refkbs.h"
+#include "snp.h"
+#include "tsm.h"
 #include "util.h"
 
 #define PREFIX "/kbs/v0"
@@ -26,6 +28,46 @@ struct session_ctx {
 	char key_path[sizeof(PREFIX "/key/") + REFKBS_WORKLOAD_ID_MAX];
 	struct secret **out;
 };
+
+_Static_assert(REFKBS_REPORT_SIZE == SNP_REPORT_SIZE && OFF_REPORT_DATA == SNP_OFF_REPORT_DATA,
+	       "the SNP report layout");
+
+/* reference-kbs takes the report alone: the host's certificates, if any,
+ * are dropped (the broker fetches the VCEK itself). */
+static int dev_report(const uint8_t rd[REFKBS_REPORT_DATA_SIZE], uint8_t report[REFKBS_REPORT_SIZE],
+		      struct cw_err *err)
+{
+	_cleanup_free_ uint8_t *certs = NULL;
+	size_t certs_len;
+
+	return snp_dev_report(SNP_GUEST_DEVICE, rd, report, &certs, &certs_len, err);
+}
+
+static int tsm_snp_report(const uint8_t rd[REFKBS_REPORT_DATA_SIZE],
+			  uint8_t report[REFKBS_REPORT_SIZE], struct cw_err *err)
+{
+	struct tsm_blobs b;
+	int rc = tsm_report(TSM_REPORT_ROOT, TSM_SNP, rd, &b, err);
+
+	if (rc < 0)
+		return rc;
+	if (b.outlen != REFKBS_REPORT_SIZE)
+		rc = cw_err_set(err, EIO, "configfs-tsm gave %zu bytes, not a %d-byte SNP report",
+				b.outlen, REFKBS_REPORT_SIZE);
+	else
+		memcpy(report, b.outblob, REFKBS_REPORT_SIZE);
+	tsm_blobs_free(&b);
+	return rc;
+}
+
+refkbs_report_fn refkbs_report_source(const struct evidence_provider *p)
+{
+	if (p == &snp_provider)
+		return dev_report;
+	if (p == &tsm_snp_provider)
+		return tsm_snp_report;
+	return NULL;
+}
 
 /* A fresh RSA-2048 key and its k-mod/k-exp strings. */
 static int tee_key(EVP_PKEY **key, char k_mod[B64_MOD_SIZE], char k_exp[16], struct cw_err *err)

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "attest.h"
 #include "err.h"
 #include "kbs.h"
 #include "secret.h"
@@ -39,6 +40,10 @@ struct refkbs_request {
 	uint32_t deadline_ms;
 	uint32_t key_restarts;     /* new sessions when the key step answers 401/404 */
 };
+
+/* The raw-report source of an SNP evidence provider (snp: /dev/sev-guest,
+ * tsm: configfs-tsm with sev_guest), or NULL for any other provider. */
+refkbs_report_fn refkbs_report_source(const struct evidence_provider *p);
 
 /* The whole exchange with broker.c's retries and deadline. On success *out
  * holds the passphrase in locked memory. Failures as kbs_get_resource's

@@ -24,6 +24,7 @@
 #include "kbs.h"
 #include "log.h"
 #include "pid1.h"
+#include "refkbs.h"
 #include "secret.h"
 #include "util.h"
 #include "volumes.h"
@@ -74,6 +75,9 @@ static void load_configuration(void)
 		fail(CW_EXIT_CONFIG, "configuration", &err);
 }
 
+/* A buildah KRUN footer makes kbs_protocol=auto speak reference-kbs. */
+static bool footer_found;
+
 /* The footer is read off the still-encrypted disk: hostile input. */
 static void load_footer(const char *dev)
 {
@@ -90,6 +94,7 @@ static void load_footer(const char *dev)
 		cw_err_prefix(&err, r, "disk footer on %s", dev);
 		fail(CW_EXIT_CONFIG, "configuration", &err);
 	}
+	footer_found = true;
 	log_info("read the disk footer of %s", dev);
 }
 
@@ -104,13 +109,18 @@ static int kbs_exit_code(enum kbs_failure f)
 	}
 }
 
-static struct secret *fetch_passphrase(const char *resource)
+static bool reference_dialect(void)
+{
+	if (strcmp(config.kbs_protocol, "auto") == 0)
+		return footer_found;
+	return strcmp(config.kbs_protocol, "reference") == 0;
+}
+
+/* What every broker dialect needs: its URL and the evidence provider. */
+static const struct evidence_provider *broker_prerequisites(void)
 {
 	struct cw_err err = { "" };
-	struct kbs_result res = { 0 };
-	struct secret *pass = NULL;
 	const struct evidence_provider *provider;
-	uint64_t t = boottime_ms();
 
 	if (!*config.broker_url) {
 		cw_err_set(&err, EINVAL, "no broker_url in the initramfs configuration, "
@@ -120,6 +130,70 @@ static struct secret *fetch_passphrase(const char *resource)
 	provider = provider_select(config.tee, &err);
 	if (!provider)
 		fail(errno == EINVAL ? CW_EXIT_CONFIG : CW_EXIT_EVIDENCE, "attestation", &err);
+	return provider;
+}
+
+static void broker_outcome(int r, const struct kbs_result *res, struct cw_err *err)
+{
+	if (r == -EINVAL && res->failure == KBS_INTERNAL && res->requests == 0)
+		fail(CW_EXIT_CONFIG, "attestation", err); /* refused before any request */
+	if (r < 0)
+		fail(kbs_exit_code(res->failure), "attestation", err);
+}
+
+/* reference-kbs (buildah mkcw workloads): the workload's key, bound to a
+ * raw SNP report. */
+static struct secret *fetch_reference_passphrase(void)
+{
+	struct cw_err err = { "" };
+	struct kbs_result res = { 0 };
+	struct secret *pass = NULL;
+	const struct evidence_provider *provider = broker_prerequisites();
+	uint64_t t = boottime_ms();
+	struct refkbs_request req = {
+		.url = config.broker_url,
+		.ca_file = *config.ca_file ? config.ca_file : NULL,
+		.workload_id = config.workload_id,
+		.gen = config.snp_gen,
+		.report = refkbs_report_source(provider),
+		.request_timeout_ms = config.request_timeout_ms,
+		.attempts = config.attempts,
+		.deadline_ms = config.deadline_ms,
+		.key_restarts = config.resource_restarts,
+	};
+
+	if (!req.report) {
+		cw_err_set(&err, EINVAL, "reference-kbs takes SEV-SNP reports; tee %s has none",
+			   provider->name);
+		fail(provider == &sample_provider ? CW_EXIT_CONFIG : CW_EXIT_EVIDENCE, "attestation",
+		     &err);
+	}
+	if (!*config.workload_id) {
+		cw_err_set(&err, EINVAL, "reference-kbs needs workload_id: from the disk footer or "
+			   "the configuration");
+		fail(CW_EXIT_CONFIG, "attestation", &err);
+	}
+	broker_outcome(refkbs_get_passphrase(&req, &pass, &res, &err), &res, &err);
+	log_info("attested with tee %s to reference-kbs and fetched the key of workload %s "
+		 "(%u HTTP requests)", provider->name, config.workload_id, res.requests);
+	log_stage("attest", t);
+	return pass;
+}
+
+static struct secret *fetch_passphrase(const char *resource)
+{
+	struct cw_err err = { "" };
+	struct kbs_result res = { 0 };
+	struct secret *pass = NULL;
+	const struct evidence_provider *provider;
+	uint64_t t = boottime_ms();
+
+	if (reference_dialect()) { /* the root never comes here in this dialect */
+		cw_err_set(&err, EINVAL, "volume resource %s: broker resources need "
+			   "kbs_protocol=trustee (reference-kbs keeps one key per workload)", resource);
+		fail(CW_EXIT_CONFIG, "attestation", &err);
+	}
+	provider = broker_prerequisites();
 	struct kbs_request req = {
 		.url = config.broker_url,
 		.resource = resource,
@@ -130,11 +204,7 @@ static struct secret *fetch_passphrase(const char *resource)
 		.deadline_ms = config.deadline_ms,
 		.resource_restarts = config.resource_restarts,
 	};
-	int r = kbs_get_resource(&req, &pass, &res, &err);
-	if (r == -EINVAL && res.failure == KBS_INTERNAL && res.requests == 0)
-		fail(CW_EXIT_CONFIG, "attestation", &err); /* refused before any request */
-	if (r < 0)
-		fail(kbs_exit_code(res.failure), "attestation", &err);
+	broker_outcome(kbs_get_resource(&req, &pass, &res, &err), &res, &err);
 	log_info("attested with tee %s and fetched %s (%u HTTP requests)", provider->name,
 		 resource, res.requests);
 	log_stage("attest", t);
@@ -155,10 +225,22 @@ static void passphrase_done(int disk, const char *resource, struct secret *pass)
 		kept_pass[next] = pass;
 }
 
+/* The root's passphrase, in the broker dialect the configuration and the
+ * disk choose. */
+static struct secret *fetch_root_passphrase(void)
+{
+	bool ref = reference_dialect();
+
+	log_info("broker protocol %s%s", ref ? "reference-kbs" : "trustee (KBS 0.4.0)",
+		 strcmp(config.kbs_protocol, "auto") ? "" : footer_found
+		 ? " (auto: the disk has a buildah KRUN footer)" : " (auto: no KRUN footer)");
+	return ref ? fetch_reference_passphrase() : fetch_passphrase(config.resource);
+}
+
 static void unlock_and_mount(const char *dev)
 {
 	struct cw_err err = { "" };
-	struct secret *pass = fetch_passphrase(config.resource);
+	struct secret *pass = fetch_root_passphrase();
 	uint64_t t = boottime_ms();
 	char mapped[96];
 	int r;
