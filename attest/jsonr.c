@@ -334,7 +334,10 @@ static int value(struct parser *p, struct jr *v, int depth)
 	case 't': v->type = JR_BOOL; v->boolean = true; return literal(p, "true");
 	case 'f': v->type = JR_BOOL; return literal(p, "false");
 	case 'n': v->type = JR_NULL; return literal(p, "null");
-	default: return number(p, v);
+	default:
+		if (p->s[p->pos] == '-' || digit(p->s[p->pos]))
+			return number(p, v);
+		return fail(p, "unexpected character");
 	}
 }
 
