@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "attest.h"
+#include "command.h"
 #include "config.h"
 #include "disk.h"
 #include "early.h"
@@ -376,7 +377,7 @@ static void early_setup(void)
 	log_stage("modules", t);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	struct cw_err err = { "" };
 	struct workload w = { 0 };
@@ -387,10 +388,8 @@ int main(void)
 	int sfd, status;
 	uint64_t t;
 
-	if (getpid() != 1) {
-		fprintf(stderr, "cwinit is the init of a confidential VM and runs only as PID 1\n");
-		return 2;
-	}
+	if (getpid() != 1)
+		return command_main(argc, argv);
 	config_defaults(&config);
 	sfd = signals_init(&err);
 	if (sfd < 0)
