@@ -54,7 +54,7 @@ static const struct key keys[] = {
 	STR(kbs_protocol, CS_LOWER, check_protocol, "Broker protocol: trustee (KBS 0.4.0), reference (reference-kbs, buildah mkcw), or auto: reference for a disk with a buildah KRUN footer, else trustee", "auto"),
 	STR(workload_id, CS_NAME, check_workload_id, "reference-kbs: the workload id the broker registered the disk's passphrase under", "(footer's workload_id)"),
 	STR(snp_gen, CS_LOWER, check_gen, "reference-kbs: SNP processor generation named in the evidence, milan or genoa", "milan"),
-	STR(tee, CS_LOWER, NULL, "Evidence provider: auto (the TEE present; never sample) or sample (tests only)", "auto"),
+	STR(tee, CS_LOWER, NULL, "Evidence provider: auto (the first present of configfs-tsm, /dev/sev-guest, /dev/tdx_guest; never sample), snp, tsm, tdx, or sample (tests only)", "auto"),
 	STR(root, CS_ANY_PRINT, check_root, "Root device: /dev path, UUID=, LABEL=, PARTUUID=; empty = first LUKS device", "(first LUKS device)"),
 	STR(mapper, CS_NAME, NULL, "Device-mapper name of the unlocked root", "cwroot"),
 	STR(fstype, CS_LOWER, NULL, "Root filesystem type; empty = detect (ext4, xfs, erofs, btrfs, ...)", "(detect)"),
