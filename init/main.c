@@ -374,6 +374,10 @@ static void early_setup(void)
 	t = boottime_ms();
 	if (modules_load(&config, &err) < 0)
 		fail(CW_EXIT_MODULE, "module loading", &err);
+	/* configfs may have just come as a module (Debian's 6.12 builds it as one, and
+	 * configfs-tsm lives in it): mount what is there now; mounted ones stay. */
+	if (early_mount_api("", &err) < 0)
+		fail(CW_EXIT_SETUP, "early setup", &err);
 	log_stage("modules", t);
 }
 
