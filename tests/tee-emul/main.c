@@ -220,7 +220,8 @@ static int __init tee_emul_init(void)
 {
 	int ret;
 
-	pr_warn("tee_emul: TEST-ONLY emulation of TEE guest interfaces (mode %s, fault %s): its reports are signed by test keys and prove nothing\n",
+	/* Error level, so that even a quiet console shows it. */
+	pr_err("tee_emul: TEST-ONLY emulation of TEE guest interfaces (mode %s, fault %s): its reports are signed by test keys and prove nothing\n",
 		mode, fault);
 	/* Its devices would shadow the real ones and sign with a key anybody can have. */
 	if (cc_platform_has(CC_ATTR_GUEST_MEM_ENCRYPT) || cc_platform_has(CC_ATTR_GUEST_SEV_SNP) ||
