@@ -248,7 +248,8 @@ static void unlock_and_mount(const char *dev)
 
 	strscpy(root.mapper, config.mapper, sizeof(root.mapper));
 	r = luks_open(dev, config.mapper, pass, config.readonly, &err);
-	passphrase_done(-1, config.resource, pass); /* whatever the outcome */
+	/* Whatever the outcome; a reference-kbs key is no broker resource. */
+	passphrase_done(-1, reference_dialect() ? "" : config.resource, pass);
 	if (r == -EPERM)
 		fail(CW_EXIT_WRONG_KEY, "unlock", &err);
 	if (r < 0)
