@@ -1,6 +1,7 @@
 /* Parsing the Trustee KBS broker's answers (see include/kbs_parse.h). */
 #include <errno.h>
 #include <string.h>
+#include <strings.h>
 #include <cjson/cJSON.h>
 #include "jcs.h"
 #include "kbs_parse.h"
@@ -38,32 +39,44 @@ void kbs_parse_error(const char *body, size_t len, char *type, size_t type_size,
 	cJSON_Delete(j);
 }
 
-/* The hash the challenge's extra-params select: "" (or nothing) means the
- * default SHA-384, an object may name another. */
+/* The hash the challenge's extra-params select. An object may name one
+ * in selected-hash-algorithm (any case, as the reference client reads it);
+ * a string is the JSON text of such an object from brokers that encode it
+ * so, or opaque (usually ""): then the default SHA-384, as the reference
+ * client does for anything that is not an object. */
 static int challenge_hash(const cJSON *extra, const char **hash, struct cw_err *err)
 {
+	static const char *const names[] = { "sha256", "sha384", "sha512" };
 	const cJSON *sel;
+	cJSON *inner = NULL;
 	char b[48];
+	int r = 0;
 
 	*hash = "sha384";
-	if (!extra || cJSON_IsNull(extra) ||
-	    (cJSON_IsString(extra) && extra->valuestring[0] == '\0'))
-		return 0;
+	if (cJSON_IsString(extra) &&
+	    (inner = json_parse_exact(extra->valuestring, strlen(extra->valuestring))) &&
+	    cJSON_IsObject(inner))
+		extra = inner;
 	if (!cJSON_IsObject(extra))
-		return cw_err_set(err, EBADMSG, "challenge extra-params is neither \"\" nor an object");
+		goto out;
 	sel = cJSON_GetObjectItemCaseSensitive(extra, "selected-hash-algorithm");
 	if (!sel)
-		return 0;
-	if (!cJSON_IsString(sel))
-		return cw_err_set(err, EBADMSG, "challenge selected-hash-algorithm is not a string");
-	if (jcs_hash_size(sel->valuestring) < 0) {
-		sanitize(b, sizeof(b), sel->valuestring, strlen(sel->valuestring));
-		return cw_err_set(err, ENOTSUP, "challenge selects unsupported hash \"%s\"", b);
+		goto out;
+	if (!cJSON_IsString(sel)) {
+		r = cw_err_set(err, EBADMSG, "challenge selected-hash-algorithm is not a string");
+		goto out;
 	}
-	*hash = strcmp(sel->valuestring, "sha256") == 0   ? "sha256"
-		: strcmp(sel->valuestring, "sha512") == 0 ? "sha512"
-							  : "sha384";
-	return 0;
+	*hash = NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(names) && !*hash; i++)
+		if (strcasecmp(sel->valuestring, names[i]) == 0)
+			*hash = names[i];
+	if (!*hash) {
+		sanitize(b, sizeof(b), sel->valuestring, strlen(sel->valuestring));
+		r = cw_err_set(err, ENOTSUP, "challenge selects unsupported hash \"%s\"", b);
+	}
+out:
+	cJSON_Delete(inner);
+	return r;
 }
 
 int kbs_parse_challenge(const char *body, size_t len, char *nonce, size_t nonce_size,

@@ -7,7 +7,8 @@
 /* The auth answer (the challenge): {"nonce": "...", "extra-params": ...}.
  * Copies the nonce (non-empty, fits nonce_size with its NUL) into nonce and
  * points *hash at the static name of the hash the broker selected
- * ("sha384" unless extra-params names another). Returns 0, -EBADMSG for a
+ * ("sha384" unless extra-params, an object or a string holding one, names
+ * another in selected-hash-algorithm). Returns 0, -EBADMSG for a
  * malformed challenge or -ENOTSUP for a hash we do not support (err says
  * which). */
 int kbs_parse_challenge(const char *body, size_t len, char *nonce, size_t nonce_size,
