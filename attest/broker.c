@@ -23,6 +23,9 @@ enum broker_verdict broker_fail(struct broker *b, const char *step, const char *
 	strscpy(res->step, step, sizeof(res->step));
 	res->http_status = status;
 	b->rc = rc < 0 ? rc : -rc;
+	/* A 200 whose body we refuse says so: the broker did answer. */
+	if (status == 200)
+		cw_err_prefix(err, rc, "HTTP 200 answer");
 	cw_err_prefix(err, rc, "%s %s%s", step, b->base, path);
 	return v;
 }
@@ -35,6 +38,8 @@ static enum broker_verdict judge(struct broker *b, const char *step, const char 
 	long s = resp->status;
 
 	if (rc < 0) {
+		if (rc != -EFBIG && rc != -ENOMEM)
+			cw_err_prefix(err, rc, "no HTTP answer");
 		switch (rc) {
 		case -EFBIG:
 			return broker_fail(b, step, path, KBS_BAD_ANSWER, 0, rc, BV_FINAL, err);
