@@ -1,6 +1,8 @@
 /* The Trustee KBS 0.4.0 exchange (auth, attest, resource); retries, the
  * deadline and failure lines come from broker.c, whose 401/404 restart
- * applies to the resource step. */
+ * applies to the resource step. Each session makes a fresh TEE key of the
+ * configured type; with init-data, the evidence must carry its digest
+ * before anything is sent (fail closed), and the document goes along. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -9,7 +11,9 @@
 #include "jcs.h"
 #include "jwe.h"
 #include "kbs.h"
+#include "initdata.h"
 #include "kbs_parse.h"
+#include "log.h"
 #include "teekey.h"
 #include "util.h"
 
@@ -32,6 +36,7 @@ static char *auth_body(const char *tee)
 	    cJSON_AddStringToObject(o, "tee", tee) &&
 	    (extra = cJSON_AddObjectToObject(o, "extra-params")) &&
 	    (algs = cJSON_AddArrayToObject(extra, "supported-hash-algorithms")) &&
+	    cJSON_AddItemToArray(algs, cJSON_CreateString("sha256")) &&
 	    cJSON_AddItemToArray(algs, cJSON_CreateString("sha384")) &&
 	    cJSON_AddItemToArray(algs, cJSON_CreateString("sha512")))
 		s = cJSON_PrintUnformatted(o);
@@ -40,10 +45,12 @@ static char *auth_body(const char *tee)
 }
 
 /* The attestation body; the evidence is spliced in as raw JSON text so its
- * 64-bit integers never pass through a double. */
-static char *attest_body(const char *nonce, const cJSON *jwk, const char *evidence)
+ * 64-bit integers never pass through a double. init_data (checked UTF-8
+ * text without NUL) goes as the TOML body, byte for byte. */
+static char *attest_body(const char *nonce, const cJSON *jwk, const char *evidence,
+			 const char *init_data)
 {
-	cJSON *o = cJSON_CreateObject(), *rt, *ev, *key = cJSON_Duplicate(jwk, 1);
+	cJSON *o = cJSON_CreateObject(), *rt, *ev, *id, *key = cJSON_Duplicate(jwk, 1);
 	char *s = NULL;
 
 	if (o && key && (rt = cJSON_AddObjectToObject(o, "runtime-data")) &&
@@ -51,7 +58,10 @@ static char *attest_body(const char *nonce, const cJSON *jwk, const char *eviden
 	    cJSON_AddItemToObject(rt, "tee-pubkey", key) && !(key = NULL) &&
 	    (ev = cJSON_AddObjectToObject(o, "tee-evidence")) &&
 	    cJSON_AddRawToObject(ev, "primary_evidence", evidence) &&
-	    cJSON_AddStringToObject(ev, "additional_evidence", ""))
+	    cJSON_AddStringToObject(ev, "additional_evidence", "") &&
+	    (!init_data || ((id = cJSON_AddObjectToObject(o, "init-data")) &&
+			    cJSON_AddStringToObject(id, "format", "toml") &&
+			    cJSON_AddStringToObject(id, "body", init_data))))
 		s = cJSON_PrintUnformatted(o);
 	cJSON_Delete(key);
 	cJSON_Delete(o);
@@ -75,7 +85,8 @@ static enum broker_verdict session(struct broker *x, void *ctx, struct cw_err *e
 	enum broker_verdict v;
 	int rc;
 
-	if ((rc = teekey_generate(&key, err)) || (rc = teekey_jwk(key, &jwk, err)))
+	if ((rc = teekey_generate_type(req->tee_key, &key, err)) ||
+	    (rc = teekey_jwk(key, &jwk, err)))
 		return broker_fail(x, "auth", "", KBS_INTERNAL, 0, rc, BV_FINAL, err);
 
 	/* auth */
@@ -107,8 +118,17 @@ static enum broker_verdict session(struct broker *x, void *ctx, struct cw_err *e
 		v = broker_fail(x, "attest", "", KBS_EVIDENCE, 0, rc, BV_FINAL, err);
 		goto out;
 	}
+	/* Before the broker sees anything: the host must have launched this
+	 * TEE with our init-data (sample evidence has no field to compare). */
+	if (req->init_data &&
+	    (rc = initdata_check_evidence(req->provider->kbs_tee, evidence, req->init_data,
+					  req->init_data_len, err)) &&
+	    !(rc == -ENOTSUP && strcmp(req->provider->kbs_tee, "sample") == 0)) {
+		v = broker_fail(x, "attest", "", KBS_EVIDENCE, 0, rc, BV_FINAL, err);
+		goto out;
+	}
 	free(body);
-	if (!(body = attest_body(nonce, jwk, evidence))) {
+	if (!(body = attest_body(nonce, jwk, evidence, req->init_data))) {
 		cw_err_set(err, ENOMEM, "out of memory");
 		v = broker_fail(x, "attest", KBS_PREFIX "/attest", KBS_INTERNAL, 0, ENOMEM, BV_FINAL, err);
 		goto out;
@@ -120,7 +140,8 @@ static enum broker_verdict session(struct broker *x, void *ctx, struct cw_err *e
 	/* resource */
 	if ((v = broker_request(x, "resource", res_path, NULL, cookie, &resp, err)) != BV_OK)
 		goto out;
-	if ((rc = jwe_decrypt(key, resp.body, resp.len, c->out, err)))
+	if ((rc = jwe_decrypt_flags(key, req->allow_rsa1_5 ? JWE_ALLOW_RSA1_5 : 0, resp.body,
+				    resp.len, c->out, err)))
 		v = broker_fail(x, "resource", res_path,
 				rc == -ENOMEM ? KBS_INTERNAL : KBS_BAD_ANSWER, 200, rc, BV_FINAL, err);
 out:
@@ -151,6 +172,25 @@ static bool resource_valid(const char *s)
 	return false;
 }
 
+/* The document, once, before any request; sample evidence cannot vouch
+ * for it, which the log says. */
+static int check_init_data(const struct kbs_request *req, struct cw_err *err)
+{
+	uint8_t d[INITDATA_MAX_DIGEST];
+	size_t dl;
+	const char *alg;
+	int rc;
+
+	if (strlen(req->init_data) != req->init_data_len)
+		return cw_err_set(err, EINVAL, "init_data holds a NUL byte");
+	if ((rc = initdata_digest(req->init_data, req->init_data_len, d, &dl, &alg, err)))
+		return cw_err_prefix(err, rc, "init_data");
+	if (strcmp(req->provider->kbs_tee, "sample") == 0)
+		log_info("init-data (%s) is sent unchecked: sample evidence has no HOST_DATA or "
+			 "MRCONFIGID", alg);
+	return 0;
+}
+
 int kbs_get_resource(const struct kbs_request *req, struct secret **out,
 		     struct kbs_result *res, struct cw_err *err)
 {
@@ -178,6 +218,8 @@ int kbs_get_resource(const struct kbs_request *req, struct secret **out,
 					"each [A-Za-z0-9_-][A-Za-z0-9_.-]*");
 		else if (!req->provider)
 			rc = cw_err_set(err, EINVAL, "no evidence provider");
+		else if (req->init_data)
+			rc = check_init_data(req, err);
 	}
 	if (rc == 0) {
 		snprintf(ctx.res_path, sizeof(ctx.res_path), KBS_PREFIX "/resource/%s", req->resource);

@@ -1,9 +1,12 @@
 /* The key-broker client: Trustee KBS protocol 0.4.0 (RCAR). */
 #pragma once
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "attest.h"
 #include "err.h"
 #include "secret.h"
+#include "teekey.h"
 
 struct kbs_request {
 	const char *url;         /* http(s)://host[:port] (no trailing path) */
@@ -14,6 +17,10 @@ struct kbs_request {
 	uint32_t attempts;
 	uint32_t deadline_ms;
 	uint32_t resource_restarts;
+	enum teekey_type tee_key;   /* the ephemeral key's type (0: EC P-256) */
+	bool allow_rsa1_5;          /* accept RSA1_5 answers for an RSA key */
+	const char *init_data;      /* init-data TOML text to send and check, or NULL */
+	size_t init_data_len;
 };
 
 /* Why the exchange failed, for the exit code. */
@@ -22,7 +29,7 @@ enum kbs_failure {
 	KBS_UNREACHABLE,   /* connect/timeout/5xx until the deadline */
 	KBS_DENIED,        /* a 401/403/404 answer from the broker */
 	KBS_BAD_ANSWER,    /* malformed JSON, JWE failure, wrong algorithm */
-	KBS_EVIDENCE,      /* the provider failed */
+	KBS_EVIDENCE,      /* the provider failed, or its evidence lacks the init-data digest */
 	KBS_INTERNAL,
 };
 

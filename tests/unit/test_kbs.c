@@ -1,8 +1,9 @@
 /* The KBS client against the project's test broker (tools/test-kbs, a
  * Python implementation of the Trustee server side): the whole exchange,
- * connection reuse, hash selection, HTTPS with our CA, and each fault the
- * broker can inject, with the failure class, retries and request counts
- * they must produce. */
+ * connection reuse, hash selection, the three TEE key types, RSA1_5
+ * refused unless allowed, the init-data member, HTTPS with our CA, and each
+ * fault the broker can inject, with the failure class, retries and request
+ * counts they must produce. Also the challenge parser's extra-params forms. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -14,7 +15,9 @@
 #include <unistd.h>
 #include <cjson/cJSON.h>
 #include "check.h"
+#include "base64.h"
 #include "kbs.h"
+#include "kbs_parse.h"
 #include "util.h"
 
 static const uint8_t passphrase[] = "correct horse\0battery\nstaple\n";
@@ -139,10 +142,18 @@ static struct kbs_request request_for(const char *url)
 	return r;
 }
 
+/* What a scenario changes in the request. */
+struct opts {
+	enum teekey_type key;
+	bool rsa1_5;
+	const char *init_data;
+};
+
 /* Runs one exchange against a broker started with faults; checks class and
  * request count and returns the result for further checks. */
-static struct kbs_result scenario(const char *name, const char *const faults[],
-				  enum kbs_failure want, unsigned want_requests, struct cw_err *err)
+static struct kbs_result scenario_with(const char *name, const char *const faults[],
+				       const struct opts *o, enum kbs_failure want,
+				       unsigned want_requests, struct cw_err *err)
 {
 	struct kbs_result res;
 	struct broker b;
@@ -157,6 +168,10 @@ static struct kbs_result scenario(const char *name, const char *const faults[],
 		return res;
 	}
 	req = request_for(b.url);
+	req.tee_key = o->key;
+	req.allow_rsa1_5 = o->rsa1_5;
+	req.init_data = o->init_data;
+	req.init_data_len = o->init_data ? strlen(o->init_data) : 0;
 	rc = kbs_get_resource(&req, &s, &res, err);
 	broker_stop(&b, "requests");
 	fprintf(stderr, "%s: rc=%d failure=%d requests=%u err=\"%s\"\n", name, rc, res.failure,
@@ -173,6 +188,27 @@ static struct kbs_result scenario(const char *name, const char *const faults[],
 	return res;
 }
 
+static struct kbs_result scenario(const char *name, const char *const faults[],
+				  enum kbs_failure want, unsigned want_requests, struct cw_err *err)
+{
+	static const struct opts defaults = { TEEKEY_EC_P256, false, NULL };
+
+	return scenario_with(name, faults, &defaults, want, want_requests, err);
+}
+
+/* Whether the broker's log has a line containing text. */
+static bool broker_logged(const char *text)
+{
+	char *log = NULL;
+	bool found;
+
+	if (read_file_bounded(path_log, 1 << 20, &log, NULL) < 0)
+		return false;
+	found = strstr(log, text) != NULL;
+	free(log);
+	return found;
+}
+
 static void test_success(void)
 {
 	struct cw_err err;
@@ -181,6 +217,7 @@ static void test_success(void)
 	struct broker b;
 	struct kbs_request req;
 	const char *const sha512[] = { "--hash", "sha512", NULL };
+	const char *const sha256[] = { "--hash", "sha256", NULL };
 
 	CHECK(broker_start(&b, NULL, false));
 	req = request_for(b.url);
@@ -195,6 +232,102 @@ static void test_success(void)
 	secret_free(s);
 
 	scenario("sha512 selected", sha512, KBS_OK, 3, &err);
+	scenario("sha256 selected", sha256, KBS_OK, 3, &err);
+}
+
+static void test_key_types(void)
+{
+	static const struct opts p521 = { TEEKEY_EC_P521, false, NULL };
+	static const struct opts rsa = { TEEKEY_RSA_3072, false, NULL };
+	static const struct opts rsa_allow = { TEEKEY_RSA_3072, true, NULL };
+	const char *const rsa1_5[] = { "--fault", "rsa1_5", NULL };
+	const char *const alg[] = { "--fault", "wrong-alg", NULL };
+	const char *const tag[] = { "--fault", "corrupt-tag", NULL };
+	struct cw_err err;
+	struct kbs_result res;
+
+	scenario_with("p521", NULL, &p521, KBS_OK, 3, &err);
+	CHECK(broker_logged("EC ECDH-ES+A256KW default/key/root-disk"));
+	scenario_with("rsa-3072", NULL, &rsa, KBS_OK, 3, &err);
+	CHECK(broker_logged("RSA RSA-OAEP-256 default/key/root-disk"));
+
+	/* An RSA1_5 answer to our RSA-OAEP-256 key: refused by default,
+	 * final, with the algorithm and the way to allow it named. */
+	res = scenario_with("rsa1_5 refused", rsa1_5, &rsa, KBS_BAD_ANSWER, 3, &err);
+	CHECK_STR(res.step, "resource");
+	CHECK_INT(res.http_status, 200);
+	CHECK(strstr(err.msg, "/kbs/v0/resource/default/key/root-disk: HTTP 200 answer: JWE alg "
+			      "\"RSA1_5\" refused: our TEE key asked for RSA-OAEP-256") != NULL);
+	CHECK(strstr(err.msg, "allow_rsa1_5=true") != NULL);
+	scenario_with("rsa1_5 allowed", rsa1_5, &rsa_allow, KBS_OK, 3, &err);
+	/* The fault only touches RSA keys; EC answers stay ECDH-ES+A256KW. */
+	scenario("rsa1_5 fault, EC key", rsa1_5, KBS_OK, 3, &err);
+
+	scenario_with("p521 wrong-alg", alg, &p521, KBS_BAD_ANSWER, 3, &err);
+	CHECK(strstr(err.msg, "\"A128KW\" is not the one our TEE key asked for (ECDH-ES+A256KW)"));
+	scenario_with("rsa wrong-alg", alg, &rsa, KBS_BAD_ANSWER, 3, &err);
+	CHECK(strstr(err.msg, "\"A128KW\" is not the one our TEE key asked for (RSA-OAEP-256)"));
+	scenario_with("rsa corrupt-tag", tag, &rsa_allow, KBS_BAD_ANSWER, 3, &err);
+	CHECK(strstr(err.msg, "authentication failed") != NULL);
+}
+
+static void test_init_data(void)
+{
+	static const char doc[] = "algorithm = \"sha384\"\nversion = \"0.1.0\"\n[data]\n"
+				  "\"policy.rego\" = '''\npackage agent_policy\n'''\n";
+	static const struct opts with = { TEEKEY_EC_P256, false, doc };
+	static const struct opts broken = { TEEKEY_EC_P256, false, "algorithm = \"md5\"\n" };
+	uint8_t d[48];
+	char b64[80], line[100];
+	unsigned n = 0;
+	struct cw_err err;
+
+	/* The broker got the document byte for byte: its digest matches. */
+	EVP_Digest(doc, strlen(doc), d, &n, EVP_sha384(), NULL);
+	base64_encode(d, n, BASE64_STD, b64, sizeof(b64));
+	snprintf(line, sizeof(line), "init-data=%s", b64);
+	scenario_with("init-data", NULL, &with, KBS_OK, 3, &err);
+	CHECK(broker_logged(line));
+
+	/* A document we cannot read is refused before any request. */
+	scenario_with("init-data broken", NULL, &broken, KBS_INTERNAL, 0, &err);
+	CHECK(strstr(err.msg, "init_data: line 1: algorithm \"md5\"") != NULL);
+}
+
+static void expect_challenge(const char *body, int rc, const char *hash)
+{
+	char nonce[64];
+	const char *h = NULL;
+	struct cw_err err;
+
+	CHECK_INT(kbs_parse_challenge(body, strlen(body), nonce, sizeof(nonce), &h, &err), rc);
+	if (rc == 0) {
+		CHECK_STR(h, hash);
+		CHECK_STR(nonce, "bm9uY2U=");
+	}
+}
+
+/* extra-params as "", an object, a string holding an object, or other
+ * values, as brokers send them. */
+static void test_challenge(void)
+{
+#define N "{\"nonce\":\"bm9uY2U=\""
+	expect_challenge(N ",\"extra-params\":\"\"}", 0, "sha384");
+	expect_challenge(N "}", 0, "sha384");
+	expect_challenge(N ",\"extra-params\":{}}", 0, "sha384");
+	expect_challenge(N ",\"extra-params\":{\"selected-hash-algorithm\":\"sha512\"}}", 0, "sha512");
+	expect_challenge(N ",\"extra-params\":{\"selected-hash-algorithm\":\"SHA256\"}}", 0, "sha256");
+	expect_challenge(N ",\"extra-params\":\"{\\\"selected-hash-algorithm\\\":\\\"sha512\\\"}\"}",
+			 0, "sha512");
+	expect_challenge(N ",\"extra-params\":\"opaque\"}", 0, "sha384");
+	expect_challenge(N ",\"extra-params\":\"{\\\"a\\\":1} x\"}", 0, "sha384");
+	expect_challenge(N ",\"extra-params\":7}", 0, "sha384");
+	expect_challenge(N ",\"extra-params\":{\"selected-hash-algorithm\":\"md5\"}}", -ENOTSUP, NULL);
+	expect_challenge(N ",\"extra-params\":\"{\\\"selected-hash-algorithm\\\":\\\"\\\"}\"}",
+			 -ENOTSUP, NULL);
+	expect_challenge(N ",\"extra-params\":{\"selected-hash-algorithm\":5}}", -EBADMSG, NULL);
+	expect_challenge("{\"extra-params\":\"\"}", -EBADMSG, NULL);
+#undef N
 }
 
 static void test_faults(void)
@@ -242,6 +375,8 @@ static void test_faults(void)
 	res = scenario("refuse", refuse, KBS_UNREACHABLE, 3, &err);
 	CHECK_STR(res.step, "auth");
 	CHECK_INT(res.http_status, 0);
+	CHECK(strstr(err.msg, "auth http://127.0.0.1:") != NULL);
+	CHECK(strstr(err.msg, "/kbs/v0/auth: no HTTP answer: ") != NULL);
 }
 
 static void test_deadline(void)
@@ -393,7 +528,10 @@ int main(void)
 				 (ssize_t)(sizeof(passphrase) - 1));
 	close(fd);
 
+	test_challenge();
 	test_success();
+	test_key_types();
+	test_init_data();
 	test_faults();
 	test_deadline();
 	test_https();
