@@ -39,6 +39,9 @@ struct cw_config {
 	char net_address[20];      /* a.b.c.d/len */
 	char net_gateway[16];
 	char ca_file[256];         /* PEM CA for HTTPS to the broker */
+	char tee_key[16];          /* ec-p256 | ec-p521 | rsa-3072 */
+	bool allow_rsa1_5;         /* accept RSA1_5 resource answers (rsa-3072) */
+	char init_data[256];       /* init-data TOML in the initramfs, or "" */
 	uint32_t request_timeout_ms;
 	uint32_t attempts;         /* whole exchanges */
 	uint32_t deadline_ms;      /* attestation, all attempts together */

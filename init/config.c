@@ -43,6 +43,7 @@ static int check_ipv4(const char *v, struct cw_err *err);
 static int check_protocol(const char *v, struct cw_err *err);
 static int check_workload_id(const char *v, struct cw_err *err);
 static int check_gen(const char *v, struct cw_err *err);
+static int check_tee_key(const char *v, struct cw_err *err);
 
 #define STR(n, cs, chk, m, d) { #n, K_STR, offsetof(struct cw_config, n), \
 	sizeof(((struct cw_config *)0)->n), cs, 0, 0, chk, m, d }
@@ -65,6 +66,9 @@ static const struct key keys[] = {
 	STR(net_address, CS_ANY_PRINT, check_cidr, "IPv4 address with prefix length for net_interface, a.b.c.d/n", "(none)"),
 	STR(net_gateway, CS_ANY_PRINT, check_ipv4, "IPv4 default gateway", "(none)"),
 	STR(ca_file, CS_PATH_ABS, NULL, "PEM CA certificate that the HTTPS broker must chain to (put it in the initramfs)", "(none)"),
+	STR(tee_key, CS_LOWER, check_tee_key, "Type of the ephemeral TEE key the broker encrypts the resource to: ec-p256, ec-p521 (ECDH-ES+A256KW) or rsa-3072 (RSA-OAEP-256)", "ec-p256"),
+	{ "allow_rsa1_5", K_BOOL, offsetof(struct cw_config, allow_rsa1_5), 0, 0, 0, 0, NULL, "Accept a resource encrypted with RSA1_5 (older brokers) for an rsa-3072 key; refused otherwise", "false" },
+	STR(init_data, CS_PATH_ABS, NULL, "Trustee init-data TOML file in the initramfs: sent in the attestation after checking its digest against SNP HOST_DATA / TDX MRCONFIGID", "(none)"),
 	U32(request_timeout_ms, 100, 600000, "Timeout of one HTTP request to the broker", "30000"),
 	U32(attempts, 1, 100, "Attempts of the whole broker exchange", "5"),
 	U32(deadline_ms, 1000, 3600000, "Overall deadline of the broker exchange, all attempts together", "120000"),
@@ -90,6 +94,7 @@ void config_defaults(struct cw_config *c)
 	strcpy(c->tee, "auto");
 	strcpy(c->kbs_protocol, "auto");
 	strcpy(c->snp_gen, "milan");
+	strcpy(c->tee_key, "ec-p256");
 	strcpy(c->mapper, "cwroot");
 	c->request_timeout_ms = 30000;
 	c->attempts = 5;
@@ -185,6 +190,13 @@ static int check_gen(const char *v, struct cw_err *err)
 	if (!strcmp(v, "milan") || !strcmp(v, "genoa"))
 		return 0;
 	return cw_err_set(err, EINVAL, "must be milan or genoa");
+}
+
+static int check_tee_key(const char *v, struct cw_err *err)
+{
+	if (!strcmp(v, "ec-p256") || !strcmp(v, "ec-p521") || !strcmp(v, "rsa-3072"))
+		return 0;
+	return cw_err_set(err, EINVAL, "must be ec-p256, ec-p521 or rsa-3072");
 }
 
 static int check_root(const char *v, struct cw_err *err)

@@ -153,6 +153,33 @@ static void test_precedence(void)
 	}
 }
 
+/* The broker key settings: tee_key names, allow_rsa1_5, init_data paths. */
+static void test_tee_key(void)
+{
+	struct cw_config c;
+	struct cw_err err = { "" };
+
+	config_defaults(&c);
+	CHECK_STR(c.tee_key, "ec-p256");
+	CHECK(!c.allow_rsa1_5);
+	CHECK_STR(c.init_data, "");
+	CHECK_INT(load_json(&c, "{\"tee_key\":\"rsa-3072\",\"allow_rsa1_5\":true,"
+			    "\"init_data\":\"/etc/cwinit/init-data.toml\"}", &err), 0);
+	CHECK_STR(c.tee_key, "rsa-3072");
+	CHECK(c.allow_rsa1_5);
+	CHECK_STR(c.init_data, "/etc/cwinit/init-data.toml");
+	CHECK_INT(config_load_cmdline(&c, "cwinit.tee_key=ec-p521", &err), 0);
+	CHECK_STR(c.tee_key, "rsa-3072"); /* the initramfs file wins */
+	config_defaults(&c);
+	CHECK_INT(config_load_cmdline(&c, "cwinit.tee_key=ec-p521", &err), 0);
+	CHECK_STR(c.tee_key, "ec-p521");
+	CHECK_INT(config_set(&c, "tee_key", "ec-p384", SRC_FILE, &err), -EINVAL);
+	CHECK(strstr(err.msg, "tee_key (from file): must be ec-p256, ec-p521 or rsa-3072") != NULL);
+	CHECK_INT(config_set(&c, "tee_key", "RSA-3072", SRC_FILE, &err), -EINVAL);
+	CHECK_INT(config_set(&c, "init_data", "init-data.toml", SRC_FILE, &err), -EINVAL);
+	CHECK_INT(config_set(&c, "allow_rsa1_5", "sometimes", SRC_FILE, &err), -EINVAL);
+}
+
 static void test_key_table(void)
 {
 	struct cw_config_key k;
@@ -171,6 +198,7 @@ int main(void)
 	test_json();
 	test_cmdline();
 	test_precedence();
+	test_tee_key();
 	test_key_table();
 	return check_finish("test_config");
 }
