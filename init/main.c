@@ -22,6 +22,7 @@
 #include "disk.h"
 #include "early.h"
 #include "exitcode.h"
+#include "initdata.h"
 #include "kbs.h"
 #include "log.h"
 #include "pid1.h"
@@ -187,6 +188,9 @@ static struct secret *fetch_passphrase(const char *resource)
 	struct kbs_result res = { 0 };
 	struct secret *pass = NULL;
 	const struct evidence_provider *provider;
+	_cleanup_free_ char *init_data = NULL;
+	size_t init_data_len = 0;
+	enum teekey_type tee_key = TEEKEY_EC_P256;
 	uint64_t t = boottime_ms();
 
 	if (reference_dialect()) { /* the root never comes here in this dialect */
@@ -195,6 +199,9 @@ static struct secret *fetch_passphrase(const char *resource)
 		fail(CW_EXIT_CONFIG, "attestation", &err);
 	}
 	provider = broker_prerequisites();
+	teekey_type_parse(config.tee_key, &tee_key); /* validated with the configuration */
+	if (*config.init_data && initdata_load(config.init_data, &init_data, &init_data_len, &err))
+		fail(CW_EXIT_CONFIG, "attestation", &err);
 	struct kbs_request req = {
 		.url = config.broker_url,
 		.resource = resource,
@@ -204,10 +211,14 @@ static struct secret *fetch_passphrase(const char *resource)
 		.attempts = config.attempts,
 		.deadline_ms = config.deadline_ms,
 		.resource_restarts = config.resource_restarts,
+		.tee_key = tee_key,
+		.allow_rsa1_5 = config.allow_rsa1_5,
+		.init_data = init_data,
+		.init_data_len = init_data_len,
 	};
 	broker_outcome(kbs_get_resource(&req, &pass, &res, &err), &res, &err);
-	log_info("attested with tee %s and fetched %s (%u HTTP requests)", provider->name,
-		 resource, res.requests);
+	log_info("attested with tee %s and fetched %s (%u HTTP requests, TEE key %s)",
+		 provider->name, resource, res.requests, config.tee_key);
 	log_stage("attest", t);
 	return pass;
 }
