@@ -15,7 +15,8 @@ Usage: tools/fuzz.sh [--seconds N] [--parallel N] [--list] [TARGET...]
   TARGET         a name from tests/fuzz/fuzz_<name>.c (default: all of them)
 
 For each target: tests/fuzz/corpus/<name>/ (seeds) and tests/fuzz/regressions/<name>/ (inputs
-that once crashed) are run once, then the fuzzer runs with -max_total_time=N, -timeout=5,
+that once crashed) are run once, with the real evidence of ../shared/vectors for the SNP and TDX
+targets ($CWINIT_VECTORS overrides the path), then the fuzzer runs with -max_total_time=N, -timeout=5,
 -rss_limit_mb=2048, a -max_len suited to the target and tests/fuzz/dict/<name>.dict when present.
 New corpus entries go to a scratch directory that is deleted at the end: the committed corpus
 does not grow by itself. A failing input is copied to tests/fuzz/regressions/<name>/ (commit
@@ -31,7 +32,17 @@ BUILD=$ROOT/build-fuzz
 declare -A MAX_LEN=(
 	[config_json]=8192 [cmdline]=4200 [footer]=16384 [workload]=16384 [user]=8192
 	[challenge]=4096 [broker_error]=4096 [jwe]=8192 [jcs]=4096 [base64]=2048
+	[snp_report]=1300 [snp_evidence]=16384 [snp_certs]=4096 [jsonr]=8192 [tdx_quote]=8192
+	[evidence]=16384
 )
+# Targets seeded at run time with the real evidence in ../shared/vectors (never copied into the
+# tree): globs relative to that directory. *.hex files are decoded to binary as well.
+declare -A VECTOR_SEEDS=(
+	[snp_report]='snp/*.bin snp/*.hex' [snp_evidence]='snp/*evidence.json'
+	[jsonr]='snp/*.json tdx/*.json' [tdx_quote]='tdx/*.dat'
+	[evidence]='snp/*.bin snp/*.hex snp/*.json tdx/*.dat tdx/*.json'
+)
+VECTORS=${CWINIT_VECTORS:-$ROOT/../shared/vectors}
 DEFAULT_MAX_LEN=8192
 
 seconds=20
@@ -71,29 +82,51 @@ command -v clang > /dev/null ||
 [[ -f $(clang -print-file-name=libclang_rt.fuzzer-x86_64.a) ]] ||
 	{ echo "fuzz.sh: libFuzzer's runtime is missing; run tools/install-deps.sh (libclang-rt-14-dev)" >&2; exit 1; }
 
-# Optimised a little: -O0 halves the executions per second, -O2 hides little from the sanitizers.
-if [[ ! -f $BUILD/CMakeCache.txt ]] || ! grep -q '^CWINIT_FUZZ:BOOL=ON' "$BUILD/CMakeCache.txt"; then
-	cmake -S "$ROOT" -B "$BUILD" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
-		'-DCMAKE_C_FLAGS_DEBUG=-g -O1' -DCWINIT_FUZZ=ON -DCWINIT_STATIC=OFF -DCWINIT_DEPS_PREFIX= >&2
-fi
+# Optimised a little: -O0 halves the executions per second, -O1 hides little from the sanitizers.
+# Configured every time (a second): a target added since the last run must be known to make.
+cmake -S "$ROOT" -B "$BUILD" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
+	'-DCMAKE_C_FLAGS_DEBUG=-g -O1' -DCWINIT_FUZZ=ON -DCWINIT_STATIC=OFF -DCWINIT_DEPS_PREFIX= > /dev/null
 cmake --build "$BUILD" -j"$(nproc)" --target "${targets[@]/#/fuzz_}" >&2
 
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/cwinit-fuzz.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
+if [[ -d $VECTORS ]]; then
+	export CWINIT_VECTORS=$VECTORS
+else
+	echo "fuzz.sh: $VECTORS is missing: the SNP and TDX targets start from their own seeds only" >&2
+fi
+
+# Copies a target's vector seeds into dir.
+vector_seeds() {
+	local t=$1 dir=$2 glob f
+	[[ -d $VECTORS && -n ${VECTOR_SEEDS[$t]:-} ]] || return 0
+	mkdir -p "$dir"
+	for glob in ${VECTOR_SEEDS[$t]}; do
+		for f in "$VECTORS"/$glob; do
+			[[ -f $f ]] || continue
+			cp "$f" "$dir/"
+			[[ $f != *.hex ]] ||
+				/usr/bin/python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(open(sys.argv[1]).read().strip()))' \
+					"$f" > "$dir/$(basename "$f" .hex).bin"
+		done
+	done
+	chmod -R u+w "$dir"
+}
 
 # Runs one target; its log and a one-line verdict go to $scratch/<name>/.
 run_target() {
 	local t=$1 bin=$BUILD/tests/fuzz/fuzz_$1 dir=$scratch/$1
-	local seeds=$FUZZ/corpus/$t regress=$FUZZ/regressions/$t
+	local seeds=$FUZZ/corpus/$t regress=$FUZZ/regressions/$t vseeds=$scratch/$1/vectors
 	local opts=(-timeout=5 -rss_limit_mb=2048 "-max_len=${MAX_LEN[$t]:-$DEFAULT_MAX_LEN}"
 		"-artifact_prefix=$dir/")
 	local inputs=() rc=0
 	mkdir -p "$dir/corpus" "$dir/tmp"
 	[[ -f $FUZZ/dict/$t.dict ]] && opts+=("-dict=$FUZZ/dict/$t.dict")
 	export TMPDIR=$dir/tmp
+	vector_seeds "$t" "$vseeds"
 
 	# Each committed input once, by name, so a failure points at the file.
-	for d in "$seeds" "$regress"; do
+	for d in "$seeds" "$vseeds" "$regress"; do
 		[[ -d $d ]] && while IFS= read -r -d '' f; do inputs+=("$f"); done \
 			< <(find "$d" -type f ! -name '.*' -print0 | sort -z)
 	done
@@ -103,8 +136,9 @@ run_target() {
 	fi
 	# The scratch corpus comes first: libFuzzer only adds to the first directory.
 	local dirs=("$dir/corpus")
-	[[ -d $seeds ]] && dirs+=("$seeds")
-	[[ -d $regress ]] && dirs+=("$regress")
+	for d in "$seeds" "$vseeds" "$regress"; do
+		[[ -d $d ]] && dirs+=("$d")
+	done
 	"$bin" "${opts[@]}" -max_total_time="$seconds" -print_final_stats=1 "${dirs[@]}" \
 		> "$dir/fuzz.log" 2>&1 || rc=$?
 	if ((rc)); then
