@@ -12,9 +12,11 @@ e2e_kernel_dir() {
     "$top/tools/guest-kernel.sh" | tail -n 1
 }
 
-# e2e_initramfs OUT CONFIG_JSON: the cwinit initramfs with our modules.
+# e2e_initramfs OUT CONFIG_JSON [mkinitramfs args...]: the cwinit initramfs
+# with our modules (and, e.g., --add SRC:DST files).
 e2e_initramfs() {
     local out=$1 config=$2 kdir kver conf
+    shift 2
     kdir=$(e2e_kernel_dir)
     kver=$(cat "$kdir/version")
     conf=$(mktemp)
@@ -22,7 +24,7 @@ e2e_initramfs() {
     local args=(--init "$CWINIT_BIN" --output "$out" --config "$conf"
                 --kernel-modules "$kdir/lib/modules/$kver")
     for m in "${E2E_MODULES[@]}"; do args+=(--module "$m"); done
-    "$top/initramfs/mkinitramfs" "${args[@]}" > "$out.sums"
+    "$top/initramfs/mkinitramfs" "${args[@]}" "$@" > "$out.sums"
     rm -f "$conf"
 }
 
