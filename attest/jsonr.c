@@ -7,6 +7,7 @@
 struct parser {
 	const char *s;
 	size_t len, pos;
+	size_t values; /* parsed so far, against JR_MAX_VALUES */
 	struct cw_err *err;
 };
 
@@ -325,6 +326,8 @@ static int value(struct parser *p, struct jr *v, int depth)
 	skip_ws(p);
 	if (p->pos >= p->len)
 		return fail(p, "unexpected end of text");
+	if (++p->values > JR_MAX_VALUES)
+		return fail(p, "too many values");
 	switch (p->s[p->pos]) {
 	case '{': return container(p, v, depth, true);
 	case '[': return container(p, v, depth, false);
@@ -343,7 +346,7 @@ static int value(struct parser *p, struct jr *v, int depth)
 
 int jr_parse(const char *s, size_t len, struct jr **out, struct cw_err *err)
 {
-	struct parser p = { s, len, 0, err };
+	struct parser p = { s, len, 0, 0, err };
 	struct jr *v = calloc(1, sizeof(*v));
 	int r;
 

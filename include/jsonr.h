@@ -9,6 +9,9 @@
 #include "err.h"
 
 #define JR_MAX_DEPTH 32
+/* Values in one document: bounds the tree's memory (about 72 bytes each)
+ * far above what evidence needs (a report and 8 certificates of 64 KiB). */
+#define JR_MAX_VALUES (1u << 20)
 
 enum jr_type { JR_NULL, JR_BOOL, JR_NUMBER, JR_STRING, JR_ARRAY, JR_OBJECT };
 

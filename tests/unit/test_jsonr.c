@@ -26,6 +26,21 @@ static void bad(const char *s)
 	jr_free(v);
 }
 
+/* "[0,0,...,0]" with k zeros */
+static char *zeros(size_t k)
+{
+	char *s = malloc(2 * k + 2);
+
+	s[0] = '[';
+	for (size_t i = 0; i < k; i++) {
+		s[1 + 2 * i] = '0';
+		s[2 + 2 * i] = ',';
+	}
+	s[2 * k] = ']';
+	s[2 * k + 1] = '\0';
+	return s;
+}
+
 static void test_grammar(void)
 {
 	static const char *const invalid[] = {
@@ -63,6 +78,17 @@ static void test_grammar(void)
 	memset(deep + JR_MAX_DEPTH - 1, ']', JR_MAX_DEPTH - 1);
 	CHECK_INT(parse(deep, &v), 0);
 	jr_free(v);
+
+	/* so is the number of values: the array itself counts as one */
+	char *many = zeros(JR_MAX_VALUES - 1);
+	CHECK_INT(jr_parse(many, strlen(many), &v, &err), 0);
+	CHECK(v && v->n == JR_MAX_VALUES - 1);
+	jr_free(v);
+	free(many);
+	many = zeros(JR_MAX_VALUES);
+	CHECK_INT(jr_parse(many, strlen(many), &v, &err), -EINVAL);
+	CHECK(strstr(err.msg, "too many values") != NULL);
+	free(many);
 
 	/* error offsets point at the problem */
 	CHECK_INT(jr_parse("[1, x]", 6, &v, &err), -EINVAL);
