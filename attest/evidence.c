@@ -70,8 +70,6 @@ static int snp_from_hex(const uint8_t *in, size_t len, uint8_t r[SNP_REPORT_SIZE
 static void check_signature(struct jw *w, const uint8_t r[SNP_REPORT_SIZE], const uint8_t *cert,
 			    size_t cert_len, const char *source, struct evidence_decoded *out)
 {
-	static const char *const signer[8] = { "VCEK", "VLEK", "reserved", "reserved",
-					       "reserved", "reserved", "reserved", "none" };
 	struct cw_err e = { "" };
 
 	jw_key(w, "signature");
@@ -91,7 +89,7 @@ static void check_signature(struct jw *w, const uint8_t r[SNP_REPORT_SIZE], cons
 		jw_kv_bool(w, "verified", false);
 		jw_kv_str(w, "reason", e.msg);
 	}
-	jw_kv_str(w, "by", signer[(snp_le32(r + 0x48) >> 2) & 7]);
+	jw_kv_str(w, "by", snp_signer_name(snp_le32(r + 0x48)));
 	jw_kv_str(w, "certificate", source);
 	jw_end(w);
 }

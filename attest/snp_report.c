@@ -179,9 +179,9 @@ static void describe_platform(struct jw *w, uint64_t p)
 	jw_end(w);
 }
 
-static const char *signer_name(unsigned key)
+const char *snp_signer_name(uint32_t key_info)
 {
-	switch (key) {
+	switch ((key_info >> 2) & 7) {
 	case 0: return "VCEK";
 	case 1: return "VLEK";
 	case 7: return "none";
@@ -197,7 +197,7 @@ static void describe_key_info(struct jw *w, uint32_t k)
 	jw_kv_bool(w, "author_key_en", k & 1);
 	jw_kv_bool(w, "mask_chip_key", (k >> 1) & 1);
 	jw_kv_u64(w, "signing_key", (k >> 2) & 7);
-	jw_kv_str(w, "signer", signer_name((k >> 2) & 7));
+	jw_kv_str(w, "signer", snp_signer_name(k));
 	jw_end(w);
 }
 

@@ -61,6 +61,10 @@ void snp_tcb_encode(const struct snp_tcb *t, bool turin, uint8_t raw[8]);
  * signed bytes. */
 long snp_reserved_nonzero(const uint8_t r[SNP_REPORT_SIZE]);
 
+/* The key that signed a report, from key_info bits 4:2: "VCEK", "VLEK",
+ * "none" or "reserved". */
+const char *snp_signer_name(uint32_t key_info);
+
 /* Every field for people, as members of the JSON object open in w. */
 void snp_report_describe(const uint8_t r[SNP_REPORT_SIZE], struct jw *w);
 
