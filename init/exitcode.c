@@ -24,7 +24,7 @@ const struct cw_exit_info cw_exit_table[] = {
 	{ CW_EXIT_BROKER_DENIED, "broker-denied", "the key broker refused the evidence or the resource",
 	  "the broker's policy, reference values and resource path" },
 	{ CW_EXIT_BROKER_ANSWER, "broker-answer", "the key broker's answer was malformed or could not be decrypted",
-	  "that broker_url points at a Trustee KBS speaking protocol 0.4.0" },
+	  "that broker_url points at a broker of the configured kbs_protocol (Trustee KBS 0.4.0 or reference-kbs)" },
 	{ CW_EXIT_ROOT_NOT_FOUND, "root-not-found", "the root device was not found",
 	  "root, the disk attached to the VM, and its driver module" },
 	{ CW_EXIT_UNLOCK, "unlock", "the root device has no usable LUKS header or could not be activated",
