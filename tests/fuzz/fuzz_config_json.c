@@ -24,6 +24,17 @@ static void check_config(const struct cw_config *c)
 	FUZZ_CHECK(c->n_modules <= CW_MAX_MODULES);
 	for (unsigned i = 0; i < c->n_modules; i++)
 		FUZZ_CHECK(c->modules[i][0] && memchr(c->modules[i], '\0', CW_MODULE_NAME_MAX));
+	FUZZ_CHECK(c->volumes.n <= CW_MAX_VOLUMES);
+	for (unsigned i = 0; i < c->volumes.n; i++) {
+		const struct cw_volume *v = &c->volumes.v[i];
+		TERMINATED(v, device);
+		TERMINATED(v, mount_point);
+		TERMINATED(v, resource);
+		TERMINATED(v, key_file);
+		TERMINATED(v, mapper);
+		FUZZ_CHECK(v->device[0] && v->mount_point[0] == '/');
+		FUZZ_CHECK(!v->resource[0] != !v->key_file[0]);
+	}
 	FUZZ_CHECK(c->attempts >= 1 && c->attempts <= 100);
 	FUZZ_CHECK(c->shutdown == SHUTDOWN_POWEROFF || c->shutdown == SHUTDOWN_REBOOT);
 }
@@ -40,5 +51,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(r == 0 || r == -EINVAL || r == -ENOENT || r == -EFBIG);
 	fuzz_check_msg(err.msg, sizeof(err.msg));
 	check_config(&c);
+	/* What main does once every source is read. */
+	if (r == 0) {
+		r = volumes_check(&c.volumes, c.root, c.mapper, &err);
+		FUZZ_CHECK(r == 0 || r == -EINVAL);
+		fuzz_check_msg(err.msg, sizeof(err.msg));
+	}
 	return 0;
 }
