@@ -68,6 +68,17 @@ need_tool gcc-12 gcc-12
 need_tool openssl openssl
 need_tool modinfo kmod
 
+# The kbuild programs come unpacked, not installed, so apt did not bring their libraries.
+missing=$(for pkg in libelf1 libssl3 zlib1g; do
+              dpkg-query -W -f='${db:Status-Status}\n' "$pkg" 2>/dev/null | grep -qx installed ||
+                  printf '%s ' "$pkg"
+          done)
+if [ -n "$missing" ]; then
+    [ "$(id -u)" = 0 ] || die "missing packages: $missing(the kernel's build programs need them)"
+    # shellcheck disable=SC2086  # a list of package names
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q $missing >&2 || die "could not install $missing"
+fi
+
 # Everything else goes to stderr; stdout carries only the env file's path.
 exec 3>&1 1>&2
 

@@ -7,6 +7,7 @@
 #ifndef TEE_EMUL_H
 #define TEE_EMUL_H
 
+#include <linux/ioctl.h>
 #include <linux/kconfig.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
@@ -31,6 +32,7 @@ enum emul_fault {
 #define SNP_CERTS_MAX 0x4000		/* SEV_FW_BLOB_MAX_SIZE */
 #define SNP_CERT_ENTRY_SIZE 24
 #define SNP_STATUS_INVALID_PARAM 0x16
+#define SNP_STATUS_INVALID_KEY 0x27
 
 #define TDX_REPORTDATA_LEN 64
 #define TDX_REPORT_LEN 1024

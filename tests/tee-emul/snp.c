@@ -254,7 +254,11 @@ int snp_tsm_report(const u8 *user_data, unsigned int vmpl, u8 **report, size_t *
 	if (ret)
 		goto out;
 	status = get_unaligned_le32(resp);
-	ret = status == SNP_STATUS_INVALID_PARAM || status == 0x27 ? -EINVAL : status ? -ENXIO : 0;
+	/* The driver's mapping of a firmware status in the answer. */
+	if (status == SNP_STATUS_INVALID_PARAM || status == SNP_STATUS_INVALID_KEY)
+		ret = -EINVAL;
+	else
+		ret = status ? -ENXIO : 0;
 	if (ret)
 		goto out;
 
