@@ -520,6 +520,16 @@ def self_test(check):
                                 ("extra", 0, "unknown members")):
         check(f"SNP bad {name} refused",
               _rejects(reason, snp_report_bytes, dict(report, **{name: value})))
+    for name, cert, cert_type, reason in (
+            ("milan-v3-vlek", "milan-v3-vlek", "VLEK", "VMPL 1 is not 0"),
+            ("milan-v2", "milan-v2-vcek", "VCEK", "report version 2 is not 3 to 5")):
+        raw = _vector("snp", f"trustee-{name}-report.bin")
+        der = _vector("snp", f"trustee-{cert}.der")
+        real = {"attestation_report": snp_report_json(raw),
+                "cert_chain": [{"cert_type": cert_type, "data": list(der)}]}
+        check(f"SNP {name}: JSON round-trips, {cert_type} chains to the Milan roots and signs; "
+              f"then refused: {reason}", snp_report_bytes(real["attestation_report"]) == raw
+              and _rejects(reason, SnpVerifier(milan, raw[0x90:0xC0]).verify, real, raw[0x50:0x90]))
     _self_test_pinned(check, report)
     quote = _vector("tdx", "trustee-quote-v4.dat")
     version, body, signed, signature, key = parse_tdx_quote(quote)
