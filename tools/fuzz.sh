@@ -33,7 +33,7 @@ declare -A MAX_LEN=(
 	[config_json]=8192 [cmdline]=4200 [footer]=16384 [workload]=16384 [user]=8192
 	[challenge]=4096 [broker_error]=4096 [jwe]=8192 [jcs]=4096 [base64]=2048
 	[snp_report]=1300 [snp_evidence]=16384 [snp_certs]=4096 [jsonr]=8192 [tdx_quote]=8192
-	[evidence]=16384
+	[evidence]=16384 [refkbs]=2048 [initdata]=8192
 )
 # Targets seeded at run time with the real evidence in ../shared/vectors (never copied into the
 # tree): globs relative to that directory. *.hex files are decoded to binary as well.
