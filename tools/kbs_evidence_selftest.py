@@ -95,6 +95,9 @@ def self_test(check):
     check("TDX untrusted attestation key refused", _rejects(
         "not the trusted", TdxVerifier(other).verify, good, body[520:584]))
     check("TDX REPORT_DATA compared", _rejects("REPORT_DATA mismatch", tdx.verify, good, bytes(64)))
+    check("TDX init-data digest checked against MRCONFIGID",
+          not _rejects("", tdx.verify, good, body[520:584], body[184:232])
+          and _rejects("init-data", tdx.verify, good, body[520:584], b"\1" * 48))
     check("TDX truncated and padded quotes refused",
           _rejects("does not fit", parse_tdx_quote, quote[:-1])
           and _rejects("trimmed", parse_tdx_quote, quote + b"\0"))
@@ -136,6 +139,11 @@ def _self_test_pinned(check, report):
                                                cpuid_step=None), raw[0x50:0x90]))
     check("SNP unexpected host_data refused", _rejects(
         "host_data", verifier.verify, evidence(host_data=[1] * 32), raw[0x50:0x90]))
+    init = bytes(range(32))  # an init-data digest: HOST_DATA must carry it
+    loose = SnpVerifier(der, raw[0x90:0xC0])
+    check("SNP init-data digest checked against HOST_DATA",
+          not _rejects("", loose.verify, evidence(host_data=list(init)), raw[0x50:0x90], init)
+          and _rejects("init-data", loose.verify, evidence(), raw[0x50:0x90], init))
     turin = evidence(cpuid_fam_id=0x1A, **{t: dict(report[t], fmc=7) for t in (
         "current_tcb", "reported_tcb", "committed_tcb", "launch_tcb")})
     check("SNP Turin TCB layout round-trips and verifies",
