@@ -1,8 +1,10 @@
 /* The Trustee KBS 0.4.0 exchange (auth, attest, resource); retries, the
  * deadline and failure lines come from broker.c, whose 401/404 restart
- * applies to the resource step. Each session makes a fresh TEE key of the
- * configured type; with init-data, the evidence must carry its digest
- * before anything is sent (fail closed), and the document goes along. */
+ * applies to the resource step. Each exchange makes a fresh TEE key of the
+ * configured type, before its deadline starts (RSA-3072 generation can take
+ * seconds on a slow vCPU and says nothing about the broker), and binds it
+ * into every session it runs; with init-data, the evidence must carry its
+ * digest before anything is sent (fail closed), and the document goes along. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -25,6 +27,8 @@ struct session_ctx {
 	const struct kbs_request *req;
 	char res_path[300];
 	struct secret **out;
+	EVP_PKEY *key;      /* the exchange's TEE key */
+	const cJSON *jwk;   /* its public JWK */
 };
 
 static char *auth_body(const char *tee)
@@ -76,18 +80,13 @@ static enum broker_verdict session(struct broker *x, void *ctx, struct cw_err *e
 	const char *res_path = c->res_path;
 	char cookie[HTTP_MAX_COOKIE + 1], nonce[MAX_NONCE + 1];
 	struct http_response resp = { 0 };
-	_cleanup_teekey_ EVP_PKEY *key = NULL;
+	const cJSON *jwk = c->jwk;
 	uint8_t digest[JCS_MAX_DIGEST];
 	size_t dlen = 0;
 	const char *hash = NULL;
 	char *body = NULL, *evidence = NULL;
-	cJSON *jwk = NULL;
 	enum broker_verdict v;
 	int rc;
-
-	if ((rc = teekey_generate_type(req->tee_key, &key, err)) ||
-	    (rc = teekey_jwk(key, &jwk, err)))
-		return broker_fail(x, "auth", "", KBS_INTERNAL, 0, rc, BV_FINAL, err);
 
 	/* auth */
 	if (!(body = auth_body(req->provider->kbs_tee))) {
@@ -140,13 +139,12 @@ static enum broker_verdict session(struct broker *x, void *ctx, struct cw_err *e
 	/* resource */
 	if ((v = broker_request(x, "resource", res_path, NULL, cookie, &resp, err)) != BV_OK)
 		goto out;
-	if ((rc = jwe_decrypt_flags(key, req->allow_rsa1_5 ? JWE_ALLOW_RSA1_5 : 0, resp.body,
+	if ((rc = jwe_decrypt_flags(c->key, req->allow_rsa1_5 ? JWE_ALLOW_RSA1_5 : 0, resp.body,
 				    resp.len, c->out, err)))
 		v = broker_fail(x, "resource", res_path,
 				rc == -ENOMEM ? KBS_INTERNAL : KBS_BAD_ANSWER, 200, rc, BV_FINAL, err);
 out:
 	http_response_clear(&resp);
-	cJSON_Delete(jwk);
 	free(evidence);
 	free(body);
 	return v;
@@ -205,6 +203,8 @@ int kbs_get_resource(const struct kbs_request *req, struct secret **out,
 		.restarts = req->resource_restarts,
 	};
 	struct session_ctx ctx = { .req = req, .out = out };
+	_cleanup_teekey_ EVP_PKEY *key = NULL;
+	cJSON *jwk = NULL;
 	struct broker b;
 	struct cw_err local;
 	int rc;
@@ -212,6 +212,15 @@ int kbs_get_resource(const struct kbs_request *req, struct secret **out,
 	if (!err)
 		err = &local;
 	*out = NULL;
+	if ((rc = teekey_generate_type(req->tee_key, &key, err)) ||
+	    (rc = teekey_jwk(key, &jwk, err))) {
+		memset(res, 0, sizeof(*res));
+		res->failure = KBS_INTERNAL;
+		strscpy(res->step, "auth", sizeof(res->step));
+		return rc;
+	}
+	ctx.key = key;
+	ctx.jwk = jwk;
 	if ((rc = broker_open(&b, &policy, res, err)) == 0) {
 		if (!req->resource || !resource_valid(req->resource))
 			rc = cw_err_set(err, EINVAL, "resource must be repo/type/tag, "
@@ -226,5 +235,6 @@ int kbs_get_resource(const struct kbs_request *req, struct secret **out,
 		rc = broker_run(&b, "kbs", session, &ctx, err);
 	}
 	broker_close(&b);
+	cJSON_Delete(jwk);
 	return rc;
 }
