@@ -128,10 +128,12 @@ static int scan(const char *toml, size_t len, const char **alg, struct cw_err *e
 		if (p == le || *p == '#')
 			continue;
 		if (*p == '[') {
-			const char *t = le;
-			while (t > p && (t[-1] == ' ' || t[-1] == '\t'))
-				t--;
-			data |= equals(p, t, "[data]");
+			/* [ data ] with optional blanks and a trailing comment */
+			const char *t = skip_ws(p + 1, le);
+			if (le - t >= 4 && memcmp(t, "data", 4) == 0 &&
+			    (t = skip_ws(t + 4, le)) < le && *t == ']' &&
+			    ((t = skip_ws(t + 1, le)) == le || *t == '#'))
+				data = true;
 			top = false;
 			continue;
 		}

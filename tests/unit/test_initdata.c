@@ -114,6 +114,11 @@ static void test_refused(void)
 	struct cw_err err;
 	CHECK_INT(initdata_digest(later, sizeof(later) - 1, d, &dl, &alg, &err), 0);
 	CHECK_STR(alg, "sha384");
+	/* Table headers as TOML allows them: blanks inside, a comment after. */
+	static const char spaced[] = "algorithm = \"sha384\"\nversion = \"0.1.0\"\n[ data ] # the data\n";
+	CHECK_INT(initdata_digest(spaced, sizeof(spaced) - 1, d, &dl, &alg, &err), 0);
+	REFUSED("algorithm = \"sha384\"\nversion = \"0.1.0\"\n[datas]\n", "no [data]");
+	REFUSED("algorithm = \"sha384\"\nversion = \"0.1.0\"\n[data.x]\n", "no [data]");
 }
 
 static char *vector(const char *name, size_t *len)
