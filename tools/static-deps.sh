@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Builds the static libraries Debian does not ship (libdevmapper, libcryptsetup, a small libcurl,
-# cJSON) from Debian's own source packages, at the versions of the installed binary packages, so a
-# fully static cwinit links against the same code the dynamic build uses.
+# Builds the static libraries of the release binary from Debian's own source packages, at the
+# versions of the installed binary packages, so a fully static cwinit links against the same code
+# the dynamic build uses: the ones Debian does not ship static (libdevmapper, libcryptsetup, a
+# small libcurl, cJSON) and an OpenSSL trimmed to what cwinit uses (Debian's libcrypto.a carries
+# every algorithm and would be most of the binary).
 set -euo pipefail
 shopt -s inherit_errexit
 
@@ -9,11 +11,12 @@ usage() {
 	cat <<'EOF'
 Usage: tools/static-deps.sh
 
-Builds static libdevmapper (lvm2 libdm), libcryptsetup (OpenSSL backend, libargon2), libcurl
-(HTTP/HTTPS over OpenSSL only) and cJSON from Debian's source packages that match the installed
-binary packages, into $CACHE/static-deps/<key>/ (include/, lib/). Installs the apt packages it
-needs (run as root). <key> changes when this script or any source/library version changes; a run
-with an existing complete prefix does nothing.
+Builds static libcrypto and libssl (OpenSSL without the algorithms and protocols cwinit, curl
+and libcryptsetup do not use), libdevmapper (lvm2 libdm), libcryptsetup (OpenSSL backend,
+libargon2), libcurl (HTTP/HTTPS over OpenSSL only) and cJSON from Debian's source packages that
+match the installed binary packages, into $CACHE/static-deps/<key>/ (include/, lib/). Installs
+the apt packages it needs (run as root). <key> changes when this script or any source/library
+version changes; a run with an existing complete prefix does nothing.
 
 Last line of stdout: the prefix. Progress and errors go to stderr; build logs stay in
 $CACHE/static-deps/build-<key>/ when a step fails.
@@ -39,7 +42,9 @@ CACHE=${CWINIT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cwinit}
 BASE=$CACHE/static-deps
 SCRIPT=$(readlink -f "${BASH_SOURCE[0]}")
 JOBS=2
-OPT_CFLAGS="-Os -ffunction-sections -fdata-sections"
+# No unwind tables: nothing in a static cwinit unwinds the stack (no C++, no pthread_cancel, no
+# backtraces), and they were a tenth of the binary.
+OPT_CFLAGS="-Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables"
 export LC_ALL=C
 # The key does not cover the caller's environment, so none of it may reach the builds.
 unset CPPFLAGS CXXFLAGS LDFLAGS LIBS PKG_CONFIG_PATH CC CFLAGS
@@ -53,9 +58,28 @@ LIB_PKGS=(libssl-dev libjson-c-dev libargon2-dev libblkid-dev uuid-dev libpopt-d
 # The dynamic build's -dev packages; their runtime libraries pin the source versions below.
 DEV_PKGS=(libcryptsetup-dev libcurl4-openssl-dev libcjson-dev)
 # source package -> installed binary package that carries its version
-declare -A ANCHOR=([lvm2]=libdevmapper1.02.1 [cryptsetup]=libcryptsetup12 [curl]=libcurl4
-	[cjson]=libcjson1)
-SOURCES=(lvm2 cryptsetup curl cjson)
+declare -A ANCHOR=([openssl]=libssl3 [lvm2]=libdevmapper1.02.1 [cryptsetup]=libcryptsetup12
+	[curl]=libcurl4 [cjson]=libcjson1)
+SOURCES=(openssl lvm2 cryptsetup curl cjson)
+# Sources built from the upstream tarball of their Debian source package, without Debian's
+# patches. OpenSSL's patches adapt the packaging, the shared library and the system-wide
+# configuration file, none of which a static, configuration-less build uses (its security fixes
+# are the upstream release's); and the archive may lack a security update's .debian.tar.xz while
+# it still serves its .orig.tar.gz.
+declare -A ORIG_ONLY=([openssl]=1)
+
+# What the OpenSSL build leaves out: TLS below 1.2, DTLS and the protocols around TLS that curl
+# does not use (SRP, PSK, SCTP, SRTP, NPN, CT, OCSP, CMS, TS, CMP), engines and loadable modules,
+# and the ciphers and digests no LUKS setup, TLS 1.2/1.3 suite or KBS message needs (the LUKS
+# hashes sha1, sha2, sha3, ripemd160 and blake2, and AES in every mode, stay; DSA, binary curves,
+# GOST, SM2-4, ARIA, Camellia, SEED, IDEA, MDC2, RC2/4/5, Blowfish, CAST, DES, MD4 and Whirlpool
+# go; the last six were in the legacy provider that a static binary cannot load anyway).
+OPENSSL_OPTIONS=(no-shared no-module no-engine no-dso no-legacy no-comp no-zlib no-ssl3 no-tls1
+	no-tls1_1 no-dtls no-srp no-psk no-sctp no-srtp no-nextprotoneg no-ct no-ocsp no-cms no-ts
+	no-cmp no-rfc3779 no-dsa no-ec2m no-gost no-sm2 no-sm3 no-sm4 no-aria no-camellia no-seed
+	no-idea no-mdc2 no-rc2 no-rc4 no-rc5 no-bf no-cast no-des no-md4 no-whirlpool no-siphash
+	no-scrypt no-ocb no-siv no-async no-ui-console no-autoload-config no-filenames no-ssl-trace
+	no-tests)
 
 install_prereqs() {
 	local missing
@@ -134,10 +158,15 @@ EOF
 	APT_UPDATED=1
 }
 
-# Downloads (once; kept in $BASE/src) source $1 at VERSION[$1] and records its .dsc in DSC.
-declare -A DSC
+# Downloads (once; kept in $BASE/src) source $1 at VERSION[$1] and records its .dsc in DSC (or,
+# for ORIG_ONLY sources, its upstream tarball in ORIG).
+declare -A DSC ORIG
 fetch_source() {
 	local src=$1 ver=${VERSION[$1]} dsc opts
+	if [[ -n ${ORIG_ONLY[$src]:-} ]]; then
+		fetch_orig "$src"
+		return
+	fi
 	dsc=$BASE/src/${src}_${ver#*:}.dsc
 	if [[ ! -f $dsc ]]; then
 		apt_src_update
@@ -152,6 +181,37 @@ fetch_source() {
 		[[ -f $dsc ]] || die "apt-get source did not produce $dsc"
 	fi
 	DSC[$src]=$dsc
+}
+
+# The upstream tarball alone, checked (by apt-helper) against the SHA256 of the signed Sources
+# index; a .orig file beside it records which tarball belongs to the Debian version.
+fetch_orig() {
+	local src=$1 ver=${VERSION[$1]} opts uri name size hash upstream record
+	record=$BASE/src/${src}_${ver#*:}.orig
+	if [[ -f $record && -f $BASE/src/$(cat "$record") ]]; then
+		ORIG[$src]=$BASE/src/$(cat "$record")
+		return
+	fi
+	apt_src_update
+	mkdir -p "$BASE/src"
+	upstream=${ver#*:}
+	upstream=${upstream%-*}
+	mapfile -t opts < <(apt_opts)
+	read -r uri name size hash < <(apt-get "${opts[@]}" -q --print-uris source "$src=$ver" \
+		2>"$APT_DIR/source-$src.log" |
+		awk -v n="${src}_$upstream.orig.tar." 'index($2, n) == 1 && $2 !~ /\.asc$/' | head -n 1) ||
+		true
+	[[ ${hash:-} == SHA256:* ]] ||
+		die "no upstream tarball of $src=$ver in the Sources index (see $APT_DIR/source-$src.log)"
+	uri=${uri#\'}
+	uri=${uri%\'}
+	log "downloading $name (source $src=$ver, upstream tarball only)"
+	/usr/lib/apt/apt-helper download-file "$uri" "$BASE/src/$name" "$hash" \
+		>"$APT_DIR/download-$src.log" 2>&1 ||
+		{ tail -n 5 "$APT_DIR/download-$src.log" >&2; die "download of $uri failed"; }
+	[[ $(stat -c %s "$BASE/src/$name") == "$size" ]] || die "$name is not $size bytes long"
+	printf '%s\n' "$name" >"$record"
+	ORIG[$src]=$BASE/src/$name
 }
 
 # Runs a build step in a subshell (errexit stays in force there, unlike in a function called
@@ -169,10 +229,25 @@ step() {
 }
 
 extract() { # extract <source> -> $WORK/<source>
+	if [[ -n ${ORIG[$1]:-} ]]; then
+		mkdir -p "$WORK/$1"
+		tar -xf "${ORIG[$1]}" -C "$WORK/$1" --strip-components=1 --no-same-owner
+		return
+	fi
 	# The .dsc's own signature cannot be checked without debian-keyring (a warning); its
 	# authenticity comes from apt's signed Sources index, and dpkg-source still checks the
 	# tarball checksums against it.
 	dpkg-source --no-copy -x "${DSC[$1]}" "$WORK/$1"
+}
+
+build_openssl() {
+	cd "$WORK/openssl"
+	# Configure takes the compiler flags from CFLAGS (ours, instead of its -O3). The directory
+	# of a configuration file is Debian's, though none is ever loaded (no-autoload-config).
+	./Configure linux-x86_64 --prefix="$PREFIX" --libdir=lib --openssldir=/usr/lib/ssl \
+		"${OPENSSL_OPTIONS[@]}"
+	make -j"$JOBS" build_libs
+	make install_dev
 }
 
 build_libdm() {
@@ -214,7 +289,7 @@ build_curl() {
 	done
 	autoreconf -fi
 	./configure --prefix="$PREFIX" --libdir="$PREFIX/lib" --disable-shared --enable-static \
-		--disable-dependency-tracking --with-openssl \
+		--disable-dependency-tracking --with-openssl="$PREFIX" \
 		--enable-http --enable-cookies --enable-http-auth --enable-headers-api \
 		--disable-ftp --disable-file --disable-ldap --disable-ldaps --disable-rtsp \
 		--disable-dict --disable-telnet --disable-tftp --disable-pop3 --disable-imap \
@@ -248,8 +323,9 @@ build_cjson() {
 
 check_prefix() {
 	local f
-	for f in lib/libdevmapper.a lib/libcryptsetup.a lib/libcurl.a lib/libcjson.a \
-		include/libdevmapper.h include/libcryptsetup.h include/curl/curl.h include/cjson/cJSON.h; do
+	for f in lib/libcrypto.a lib/libssl.a lib/libdevmapper.a lib/libcryptsetup.a lib/libcurl.a \
+		lib/libcjson.a include/openssl/ssl.h include/libdevmapper.h include/libcryptsetup.h \
+		include/curl/curl.h include/cjson/cJSON.h; do
 		[[ -f $PREFIX/$f ]] || die "build finished but $PREFIX/$f is missing"
 	done
 }
@@ -284,6 +360,7 @@ main() {
 	for s in "${SOURCES[@]}"; do
 		step "extract-$s" extract "$s"
 	done
+	step build-openssl build_openssl
 	step build-libdm build_libdm
 	step build-cryptsetup build_cryptsetup
 	step build-curl build_curl
