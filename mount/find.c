@@ -119,7 +119,8 @@ static void seen_add(struct seen *s, const char *name)
 		s->full = true;
 		return;
 	}
-	s->len += (size_t)sprintf(s->list + s->len, "%s%s", s->len ? " " : "", name);
+	s->len += (size_t)snprintf(s->list + s->len, sizeof(s->list) - s->len, "%s%s",
+				   s->len ? " " : "", name);
 }
 
 /* True when the sysfs size attribute says the device has no media or no
@@ -129,7 +130,8 @@ static bool sys_size_zero(int sysfd, const char *name)
 	char path[SYSNAME_MAX + 8], *text = NULL;
 	bool zero;
 
-	snprintf(path, sizeof(path), "%s/size", name);
+	if (snprintf(path, sizeof(path), "%s/size", name) >= (int)sizeof(path))
+		return true;
 	if (read_file_bounded_at(sysfd, path, 32, &text, NULL) < 0)
 		return true;
 	zero = text[0] == '0' && (text[1] == '\n' || text[1] == '\0');
