@@ -359,7 +359,9 @@ static int json_value_text(const cJSON *v, char *buf, size_t n)
 		const cJSON *e;
 		buf[0] = '\0';
 		cJSON_ArrayForEach(e, v) {
-			if (!cJSON_IsString(e))
+			/* One element, one name: "" or "a,b" would vanish or split
+			 * once joined into the command line's comma list. */
+			if (!cJSON_IsString(e) || !e->valuestring[0] || strchr(e->valuestring, ','))
 				return -EINVAL;
 			int w = snprintf(buf + used, n - used, "%s%s", used ? "," : "", e->valuestring);
 			if (w < 0 || (size_t)w >= n - used)
@@ -400,7 +402,8 @@ int config_load_json(struct cw_config *c, const char *json, size_t len, enum cw_
 			break;
 		}
 		if (json_value_text(item, value, sizeof(value)) < 0) {
-			r = cw_err_set(err, EINVAL, "%.64s: value has the wrong type or is too long", name);
+			r = cw_err_set(err, EINVAL, "%.64s: value has the wrong type or is too long, "
+				       "or a list name is empty or holds ','", name);
 			break;
 		}
 		r = config_set(c, name, value, src, err);

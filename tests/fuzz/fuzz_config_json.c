@@ -1,6 +1,7 @@
 /* /etc/cwinit.json (config_load_json): whatever the bytes, the result is
  * 0 or a documented error, and the configuration stays within its bounds. */
 #include <errno.h>
+#include <cjson/cJSON.h>
 #include "config.h"
 #include "fuzz.h"
 
@@ -39,6 +40,20 @@ static void check_config(const struct cw_config *c)
 	FUZZ_CHECK(c->shutdown == SHUTDOWN_POWEROFF || c->shutdown == SHUTDOWN_REBOOT);
 }
 
+/* The modules list the file gave (the last "modules" member wins), as a
+ * count of names: each array element must be exactly one module. */
+static int modules_given(const uint8_t *data, size_t size)
+{
+	cJSON *root = cJSON_ParseWithLength((const char *)data, size), *item;
+	int n = -1;
+
+	cJSON_ArrayForEach(item, root)
+		if (item->string && !strcmp(item->string, "modules"))
+			n = cJSON_IsArray(item) ? cJSON_GetArraySize(item) : -1;
+	cJSON_Delete(root);
+	return n;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct cw_config c;
@@ -53,6 +68,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_config(&c);
 	/* What main does once every source is read. */
 	if (r == 0) {
+		int given = modules_given(data, size);
+		FUZZ_CHECK(given < 0 || (unsigned)given == c.n_modules);
 		r = volumes_check(&c.volumes, c.root, c.mapper, &err);
 		FUZZ_CHECK(r == 0 || r == -EINVAL);
 		fuzz_check_msg(err.msg, sizeof(err.msg));
