@@ -84,12 +84,16 @@ command -v clang > /dev/null ||
 
 # Optimised a little: -O0 halves the executions per second, -O1 hides little from the sanitizers.
 # Configured every time (a second): a target added since the last run must be known to make.
-cmake -S "$ROOT" -B "$BUILD" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
-	'-DCMAKE_C_FLAGS_DEBUG=-g -O1' -DCWINIT_FUZZ=ON -DCWINIT_STATIC=OFF -DCWINIT_DEPS_PREFIX= > /dev/null
-cmake --build "$BUILD" -j"$(nproc)" --target "${targets[@]/#/fuzz_}" >&2
-
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/cwinit-fuzz.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
+echo "fuzz.sh: building ${#targets[@]} targets in $BUILD" >&2
+if ! { cmake -S "$ROOT" -B "$BUILD" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
+	'-DCMAKE_C_FLAGS_DEBUG=-g -O1' -DCWINIT_FUZZ=ON -DCWINIT_STATIC=OFF -DCWINIT_DEPS_PREFIX= &&
+	cmake --build "$BUILD" -j"$(nproc)" --target "${targets[@]/#/fuzz_}"; } > "$scratch/build.log" 2>&1; then
+	cat "$scratch/build.log" >&2
+	echo "fuzz.sh: the build failed" >&2
+	exit 1
+fi
 if [[ -d $VECTORS ]]; then
 	export CWINIT_VECTORS=$VECTORS
 else
