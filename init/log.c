@@ -9,6 +9,7 @@
 #include "log.h"
 #include "util.h"
 
+__attribute__((format(printf, 2, 0)))
 static void vlog(const char *level, const char *fmt, va_list ap)
 {
 	char line[1024];
