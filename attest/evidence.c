@@ -12,6 +12,7 @@
 #include "jsonw.h"
 #include "snp.h"
 #include "tdx.h"
+#include "util.h"
 
 static void sha256_hex(struct jw *w, const uint8_t *b, size_t n)
 {
@@ -26,16 +27,6 @@ static void sha256_hex(struct jw *w, const uint8_t *b, size_t n)
 
 static bool is_space(uint8_t c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
-static int hex_value(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Hex text (either case, whitespace anywhere) of exactly one report.
  * Returns 1 when in is such text, 0 when it is not hex text at all. */
@@ -47,7 +38,7 @@ static int snp_from_hex(const uint8_t *in, size_t len, uint8_t r[SNP_REPORT_SIZE
 	for (size_t i = 0; i < len; i++) {
 		if (is_space(in[i]))
 			continue;
-		if (hex_value(in[i]) < 0)
+		if (hex_digit_value(in[i]) < 0)
 			return 0;
 		digits++;
 	}
@@ -57,7 +48,7 @@ static int snp_from_hex(const uint8_t *in, size_t len, uint8_t r[SNP_REPORT_SIZE
 	digits = 0;
 	for (size_t i = 0; i < len; i++)
 		if (!is_space(in[i])) {
-			int v = hex_value(in[i]);
+			int v = hex_digit_value(in[i]);
 			if (digits % 2 == 0)
 				r[digits / 2] = (uint8_t)(v << 4);
 			else

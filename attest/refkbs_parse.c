@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 #include "jcs.h"
 #include "refkbs.h"
+#include "util.h"
 
 static bool id_char(char c)
 {
@@ -123,16 +124,6 @@ char *refkbs_attest_body(const char *k_mod, const char *k_exp, const char *evide
 	return s;
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 int refkbs_key_answer(const char *body, size_t len, uint8_t ct[REFKBS_RSA_BYTES],
 		      struct cw_err *err)
@@ -147,7 +138,7 @@ int refkbs_key_answer(const char *body, size_t len, uint8_t ct[REFKBS_RSA_BYTES]
 		rc = cw_err_set(err, EBADMSG, "key answer holds %zu characters, not the %d hex digits "
 				"of an RSA-2048 ciphertext", strlen(hex), 2 * REFKBS_RSA_BYTES);
 	for (size_t i = 0; rc == 0 && i < REFKBS_RSA_BYTES; i++) {
-		int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
+		int hi = hex_digit_value(hex[2 * i]), lo = hex_digit_value(hex[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			rc = cw_err_set(err, EBADMSG, "key answer has a non-hex character at %zu",
 					hi < 0 ? 2 * i : 2 * i + 1);

@@ -70,14 +70,7 @@ static void write_tcb(struct jw *w, const uint8_t *raw, bool turin)
 
 	snp_tcb_decode(raw, turin, &t);
 	jw_object(w);
-	if (t.has_fmc)
-		jw_kv_u64(w, "fmc", t.fmc);
-	else
-		jw_kv_null(w, "fmc");
-	jw_kv_u64(w, "bootloader", t.bootloader);
-	jw_kv_u64(w, "tee", t.tee);
-	jw_kv_u64(w, "snp", t.snp);
-	jw_kv_u64(w, "microcode", t.microcode);
+	snp_tcb_write_members(w, &t);
 	jw_end(w);
 }
 

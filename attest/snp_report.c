@@ -118,6 +118,18 @@ long snp_reserved_nonzero(const uint8_t r[SNP_REPORT_SIZE])
 	return -1;
 }
 
+void snp_tcb_write_members(struct jw *w, const struct snp_tcb *t)
+{
+	if (t->has_fmc)
+		jw_kv_u64(w, "fmc", t->fmc);
+	else
+		jw_kv_null(w, "fmc");
+	jw_kv_u64(w, "bootloader", t->bootloader);
+	jw_kv_u64(w, "tee", t->tee);
+	jw_kv_u64(w, "snp", t->snp);
+	jw_kv_u64(w, "microcode", t->microcode);
+}
+
 static void describe_tcb(struct jw *w, const char *key, const uint8_t *raw, enum snp_gen g)
 {
 	struct snp_tcb t;
@@ -130,14 +142,7 @@ static void describe_tcb(struct jw *w, const char *key, const uint8_t *raw, enum
 		return;
 	}
 	snp_tcb_decode(raw, snp_gen_turin(g), &t);
-	if (t.has_fmc)
-		jw_kv_u64(w, "fmc", t.fmc);
-	else
-		jw_kv_null(w, "fmc");
-	jw_kv_u64(w, "bootloader", t.bootloader);
-	jw_kv_u64(w, "tee", t.tee);
-	jw_kv_u64(w, "snp", t.snp);
-	jw_kv_u64(w, "microcode", t.microcode);
+	snp_tcb_write_members(w, &t);
 	jw_end(w);
 }
 

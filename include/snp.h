@@ -55,6 +55,11 @@ static inline bool snp_gen_turin(enum snp_gen g) { return g == SNP_GEN_TURIN; }
 void snp_tcb_decode(const uint8_t raw[8], bool turin, struct snp_tcb *t);
 void snp_tcb_encode(const struct snp_tcb *t, bool turin, uint8_t raw[8]);
 
+/* Writes the TCB object's members in the virtee serde order (fmc null
+ * before Turin), into an object the caller opened. */
+struct jw;
+void snp_tcb_write_members(struct jw *w, const struct snp_tcb *t);
+
 /* Offset of the first nonzero byte that the report's layout (by version
  * and generation) reserves, or -1 when there is none. Such a byte cannot
  * be carried by the Trustee JSON, so the broker could not rebuild the

@@ -33,6 +33,18 @@ int strscpy(char *dst, const char *src, size_t n);
 /* Parses a whole decimal (or 0x hex) unsigned number within [min, max]. */
 int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
+/* The value of one hexadecimal digit, either case; -1 for any other character. */
+static inline int hex_digit_value(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 /* Milliseconds on CLOCK_BOOTTIME (time since the kernel started). */
 uint64_t boottime_ms(void);
 

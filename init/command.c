@@ -142,13 +142,6 @@ static int cmd_decode(int argc, char **argv)
 	return 0;
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (char)(c | 0x20);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
 
 /* 1 to max bytes of hex, either case. */
 static int parse_hex(const char *s, uint8_t *out, size_t max, size_t *len)
@@ -158,7 +151,7 @@ static int parse_hex(const char *s, uint8_t *out, size_t max, size_t *len)
 	if (n == 0 || n % 2 || n / 2 > max)
 		return -EINVAL;
 	for (size_t i = 0; i < n; i += 2) {
-		int hi = hex_digit(s[i]), lo = hex_digit(s[i + 1]);
+		int hi = hex_digit_value(s[i]), lo = hex_digit_value(s[i + 1]);
 		if (hi < 0 || lo < 0)
 			return -EINVAL;
 		out[i / 2] = (uint8_t)(hi << 4 | lo);
