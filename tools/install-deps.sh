@@ -7,7 +7,7 @@ packages=(
     build-essential cmake pkg-config file
     libcryptsetup-dev libblkid-dev libcurl4-openssl-dev libssl-dev libcjson-dev
     qemu-system-x86 cryptsetup-bin e2fsprogs socat busybox-static kmod xz-utils
-    python3 python3-cryptography python3-jwcrypto valgrind
+    python3 python3-cryptography python3-jwcrypto valgrind openssl
     clang libclang-rt-14-dev
 )
 
