@@ -74,7 +74,8 @@ tee_boot() {
     else
         append="$TEE_EMUL_TDX_APPEND tee_emul.mrtd=$TEE_MRTD"
     fi
-    root=$(mkroot "$name" 'exit 0')
+    root=$(mkroot "$name" "${tee_script:-exit 0}")
+    [ -z "${tee_script:-}" ] || cp "$CWINIT_BIN" "$root/bin/cwinit"
     e2e_disk "$work/$name.img" "$root" "$(image_config '["/bin/sh","/srv/work/run.sh"]' '[]')" "$pass"
     E2E_KERNEL=$kernel e2e_boot "$work/$name.log" --initrd "$img" --disk "$work/$name.img" \
         --resource "default/key/root-disk=$pass" "${common[@]}" "${tee_broker[@]}" \
@@ -103,6 +104,21 @@ expect_tee_failure() {
 test_tee_snp_ioctl() {
     tee_boot tee-snp-ioctl 61 snp snp
     expect_attested "$work/tee-snp-ioctl.log" snp snp
+}
+
+test_tee_evidence_get_in_guest() {
+    # `cwinit evidence get`, run by the workload (not PID 1), fetches evidence for a chosen
+    # report_data; the same binary's decoder reads it back and checks the signature with the
+    # VCEK in its cert_chain.
+    local rd=00112233445566778899aabbccddeeff
+    tee_script="/bin/cwinit evidence get --tee snp --report-data $rd > /tmp/evidence.json || exit 9
+/bin/cwinit evidence decode /tmp/evidence.json > /tmp/decoded.json || exit 10
+grep -o '\"report_data\": \"[0-9a-f]*\"' /tmp/decoded.json | sed 's/^/GOT /'
+grep -q '\"verified\": true' /tmp/decoded.json && echo 'GOT verified'
+exit 0" tee_boot tee-evidence-get 61 snp snp
+    expect_attested "$work/tee-evidence-get.log" snp snp
+    expect_line "$work/tee-evidence-get.log" "GOT \"report_data\": \"$rd$(printf '0%.0s' {1..96})\""
+    expect_line "$work/tee-evidence-get.log" "GOT verified"
 }
 
 test_tee_auto_sev_guest() {
@@ -182,6 +198,6 @@ test_tee_auto_none() {
     expect_no_match "$log.runner" 'POST /kbs/v0/auth'
 }
 
-tests+=(tee_snp_ioctl tee_auto_sev_guest tee_auto_tsm_snp tee_auto_tsm_tdx tee_tdx_quote
+tests+=(tee_snp_ioctl tee_evidence_get_in_guest tee_auto_sev_guest tee_auto_tsm_snp tee_auto_tsm_tdx tee_tdx_quote
         tee_fault_eio tee_fault_enotty tee_fault_busy tee_fault_empty_quote tee_bad_report_data
         tee_wrong_measurement tee_auto_none)
