@@ -212,6 +212,19 @@ static int get_bytes(const struct jr *v, const char *parent, const char *name, u
 	return 0;
 }
 
+/* A member of attestation_report that must be an object with exactly the
+ * given members; path gets "attestation_report.<name>" for messages. */
+static int report_object(const struct jr *v, const char *name, const char *const *members,
+			 char *path, size_t pathlen, struct cw_err *err)
+{
+	snprintf(path, pathlen, "attestation_report.%s", name);
+	if (!v)
+		return bad(err, "attestation_report", name, "is missing");
+	if (!jr_is(v, JR_OBJECT))
+		return bad(err, "attestation_report", name, "is not an object");
+	return only_members(v, path, members, err);
+}
+
 static int get_tcb(const struct jr *v, const char *name, bool turin, const char *gen,
 		   uint8_t raw[8], struct cw_err *err)
 {
@@ -222,12 +235,7 @@ static int get_tcb(const struct jr *v, const char *name, bool turin, const char 
 	const struct jr *fmc;
 	int rc;
 
-	snprintf(path, sizeof(path), "attestation_report.%s", name);
-	if (!v)
-		return bad(err, "attestation_report", name, "is missing");
-	if (!jr_is(v, JR_OBJECT))
-		return bad(err, "attestation_report", name, "is not an object");
-	if ((rc = only_members(v, path, members, err)) < 0)
+	if ((rc = report_object(v, name, members, path, sizeof(path), err)) < 0)
 		return rc;
 	for (int i = 0; i < 4; i++)
 		if ((rc = get_uint(v, path, members[i + 1], 255, &x[i], err)) < 0)
@@ -256,12 +264,7 @@ static int get_version(const struct jr *v, const char *name, uint8_t *p, struct 
 	uint64_t x;
 	int rc;
 
-	snprintf(path, sizeof(path), "attestation_report.%s", name);
-	if (!v)
-		return bad(err, "attestation_report", name, "is missing");
-	if (!jr_is(v, JR_OBJECT))
-		return bad(err, "attestation_report", name, "is not an object");
-	if ((rc = only_members(v, path, members, err)) < 0)
+	if ((rc = report_object(v, name, members, path, sizeof(path), err)) < 0)
 		return rc;
 	for (int i = 0; i < 3; i++) {
 		if ((rc = get_uint(v, path, members[i], 255, &x, err)) < 0)
