@@ -2,9 +2,9 @@
  *
  * There is no udev in the initramfs, so no /dev/disk/by-* links and no
  * blkid cache: every device listed in /sys/class/block is probed directly
- * with libblkid. Devices appear asynchronously while drivers (or modules
- * loaded just before) bind, so the scan repeats every 50 ms until the
- * deadline. The spec comes from the configuration, which may come from the
+ * (with libblkid, or for the default spec by its LUKS magic). Devices
+ * appear asynchronously while drivers (or modules loaded just before)
+ * bind, so the scan repeats every 50 ms until the deadline. The spec comes from the configuration, which may come from the
  * host (kernel command line, disk footer): it is validated before use. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* scandirat, versionsort */
@@ -18,6 +18,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include "disk.h"
 #include "util.h"
 
@@ -76,7 +77,7 @@ static int parse_spec(const char *spec, struct spec *sp, struct cw_err *err)
 		return cw_err_set(err, EINVAL, "root: device spec longer than %d characters",
 				  SPEC_MAX);
 	if (n == 0) {
-		*sp = (struct spec){ SPEC_LUKS, "crypto_LUKS", "TYPE" };
+		*sp = (struct spec){ SPEC_LUKS, NULL, NULL };
 		return 0;
 	}
 	if (!printable(spec))
@@ -139,6 +140,20 @@ static bool sys_size_zero(int sysfd, const char *name)
 	return zero;
 }
 
+/* The first LUKS device needs no libblkid probe (tens of milliseconds of
+ * cold code under emulation): LUKS1 and LUKS2 headers both begin with this
+ * magic, and libcryptsetup checks the whole header when it opens the disk.
+ * A disk whose primary header is gone is not taken for the root. */
+static bool has_luks_magic(const char *path)
+{
+	static const unsigned char magic[6] = { 'L', 'U', 'K', 'S', 0xba, 0xbe };
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	unsigned char buf[sizeof(magic)];
+
+	return fd >= 0 && pread(fd, buf, sizeof(buf), 0) == (ssize_t)sizeof(buf) &&
+	       memcmp(buf, magic, sizeof(buf)) == 0;
+}
+
 static bool probe_matches(const char *path, const struct spec *sp)
 {
 	blkid_probe pr = blkid_new_probe_from_filename(path);
@@ -156,7 +171,7 @@ static bool probe_matches(const char *path, const struct spec *sp)
 	/* Ambiguous signatures (1 = none, -2 = several) never identify a root. */
 	if (blkid_do_safeprobe(pr) == 0 && blkid_probe_lookup_value(pr, sp->tag, &v, NULL) == 0 &&
 	    v) {
-		if (sp->kind == SPEC_LABEL || sp->kind == SPEC_LUKS)
+		if (sp->kind == SPEC_LABEL)
 			match = strcmp(v, sp->value) == 0;
 		else
 			match = strcasecmp(v, sp->value) == 0;
@@ -207,7 +222,8 @@ static int scan(const struct spec *sp, char *dev, size_t devlen, struct seen *se
 			if (*c == '!')
 				*c = '/';
 		/* devtmpfs may not have created the node yet: try again next pass. */
-		if (stat(path, &st) < 0 || !S_ISBLK(st.st_mode) || !probe_matches(path, sp))
+		if (stat(path, &st) < 0 || !S_ISBLK(st.st_mode) ||
+		    !(sp->kind == SPEC_LUKS ? has_luks_magic(path) : probe_matches(path, sp)))
 			continue;
 		found = strscpy(dev, path, devlen) < 0
 				? cw_err_set(err, ENAMETOOLONG, "root: %s does not fit the buffer", path)
