@@ -33,7 +33,8 @@ int luks_open(const char *dev, const char *name, const struct secret *pass, bool
 /* Deactivates /dev/mapper/<name>; 0 if it was not active. */
 int luks_close(const char *name, struct cw_err *err);
 
-/* Detects the filesystem type on dev with libblkid ("ext4", "xfs", ...). */
+/* Detects the root filesystem's type on dev with libblkid ("ext4", "xfs",
+ * ...); anything else there (swap, a nested LUKS) is refused by name. */
 int fs_detect(const char *dev, char *type, size_t typelen, struct cw_err *err);
 
 /* Mounts dev at target with fstype (detected when "" or NULL) and the

@@ -7,6 +7,7 @@
  * nodes, and /dev is moved in from the initramfs anyway. */
 #include <blkid/blkid.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -16,10 +17,39 @@
 #define OPTIONS_MAX 512
 
 static const char *const root_types[] = {
-	"ext4", "ext3", "ext2", "xfs", "btrfs", "erofs", "squashfs",
+	"ext4", "ext3", "ext2", "xfs", "btrfs", "erofs", "squashfs", NULL,
 };
 
-int fs_detect(const char *dev, char *type, size_t typelen, struct cw_err *err)
+static void allowed_types(char *buf, size_t n)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; root_types[i] && len < n; i++)
+		len += (size_t)snprintf(buf + len, n - len, "%s%s", i ? " " : "", root_types[i]);
+}
+
+static int check_type(const char *dev, const char *type, struct cw_err *err)
+{
+	char allowed[80];
+	bool plain = strlen(type) <= 32;
+
+	for (size_t i = 0; root_types[i]; i++)
+		if (strcmp(type, root_types[i]) == 0)
+			return 0;
+	/* A configured type is host input: only echo it when it looks like a name. */
+	for (const char *c = type; *c && plain; c++)
+		plain = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+			(*c >= '0' && *c <= '9') || *c == '_';
+	allowed_types(allowed, sizeof(allowed));
+	return cw_err_set(err, EINVAL, "fs: %s: type '%s' cannot be the root (allowed: %s)", dev,
+			  plain ? type : "?", allowed);
+}
+
+/* One libblkid safe probe, of the root types only or of every type: 0 with
+ * type filled, 1 when there is no signature, or -errno. */
+static int probe_type(const char *dev, bool root_only, char *type, size_t typelen,
+		      struct cw_err *err)
 {
 	blkid_probe pr;
 	const char *v = NULL;
@@ -32,38 +62,37 @@ int fs_detect(const char *dev, char *type, size_t typelen, struct cw_err *err)
 				  strerror(errno ? errno : EIO));
 	blkid_probe_enable_superblocks(pr, 1);
 	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE);
+	if (root_only)
+		blkid_probe_filter_superblocks_type(pr, BLKID_FLTR_ONLYIN, (char **)root_types);
 	r = blkid_do_safeprobe(pr);
 	if (r == 0 && blkid_probe_lookup_value(pr, "TYPE", &v, NULL) == 0 && v)
 		r = strscpy(type, v, typelen) < 0
 			? cw_err_set(err, ENAMETOOLONG, "fs: %s: type name too long", dev) : 0;
-	else if (r == 1 || r == 0)
-		r = cw_err_set(err, EINVAL, "fs: no filesystem found on %s", dev);
+	else if (r == 0)
+		r = 1;
 	else if (r == -2)
 		r = cw_err_set(err, EINVAL, "fs: %s holds several filesystem signatures; "
 			       "refusing to guess (set fstype)", dev);
-	else
+	else if (r != 1)
 		r = cw_err_set(err, EIO, "fs: probing %s failed", dev);
 	blkid_free_probe(pr);
 	return r;
 }
 
-static int check_type(const char *dev, const char *type, struct cw_err *err)
+int fs_detect(const char *dev, char *type, size_t typelen, struct cw_err *err)
 {
-	char allowed[80] = "";
-	bool plain = strlen(type) <= 32;
+	/* The root types first: every other prober would read (through
+	 * dm-crypt, decrypting) its own superblock offsets for nothing, and two
+	 * root signatures are still told apart. */
+	int r = probe_type(dev, true, type, typelen, err);
 
-	for (size_t i = 0; i < ARRAY_SIZE(root_types); i++) {
-		if (strcmp(type, root_types[i]) == 0)
-			return 0;
-		strcat(allowed, i ? " " : "");
-		strcat(allowed, root_types[i]);
-	}
-	/* A configured type is host input: only echo it when it looks like a name. */
-	for (const char *c = type; *c && plain; c++)
-		plain = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-			(*c >= '0' && *c <= '9') || *c == '_';
-	return cw_err_set(err, EINVAL, "fs: %s: type '%s' cannot be the root (allowed: %s)", dev,
-			  plain ? type : "?", allowed);
+	if (r != 1)
+		return r;
+	/* None: probe everything only to say what is there instead. */
+	r = probe_type(dev, false, type, typelen, err);
+	if (r == 1)
+		return cw_err_set(err, EINVAL, "fs: no filesystem found on %s", dev);
+	return r < 0 ? r : check_type(dev, type, err);
 }
 
 static int check_options(const char *options, struct cw_err *err)
