@@ -188,7 +188,7 @@ out:
 static int agree(EVP_PKEY *key, const struct teekey_info *info, const struct jwe_header *hdr,
 		 uint8_t *z, struct cw_err *err)
 {
-	EVP_PKEY_CTX *pctx = NULL, *dctx = NULL;
+	EVP_PKEY_CTX *pctx = NULL, *cctx = NULL, *dctx = NULL;
 	EVP_PKEY *peer = NULL;
 	OSSL_PARAM params[] = {
 		OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)info->crv, 0),
@@ -205,14 +205,20 @@ static int agree(EVP_PKEY *key, const struct teekey_info *info, const struct jwe
 		r = cw_err_set(err, EBADMSG, "JWE epk is not a point on %s", info->crv);
 		goto out;
 	}
-	dctx = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
-	if (!dctx || EVP_PKEY_derive_init(dctx) <= 0) {
-		r = cw_err_set(err, EIO, "OpenSSL ECDH setup failed");
+	/* The partial public-key check of NIST SP 800-56A 5.6.2.3.4: on the
+	 * curve, in range, not the point at infinity. P-256 and P-521 have
+	 * cofactor 1, so every such point has the group's order and the full
+	 * check's extra scalar multiplication (as costly as the ECDH itself)
+	 * would prove nothing more. */
+	cctx = EVP_PKEY_CTX_new_from_pkey(NULL, peer, NULL);
+	if (!cctx || EVP_PKEY_public_check_quick(cctx) <= 0) {
+		r = cw_err_set(err, EBADMSG, "JWE epk is not a valid %s public key", info->crv);
 		goto out;
 	}
-	/* validate_peer=1: a full public-key check of the sender's point. */
-	if (EVP_PKEY_derive_set_peer_ex(dctx, peer, 1) <= 0) {
-		r = cw_err_set(err, EBADMSG, "JWE epk is not a valid %s public key", info->crv);
+	dctx = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
+	if (!dctx || EVP_PKEY_derive_init(dctx) <= 0 ||
+	    EVP_PKEY_derive_set_peer_ex(dctx, peer, 0) <= 0) {
+		r = cw_err_set(err, EIO, "OpenSSL ECDH setup failed");
 		goto out;
 	}
 	if (EVP_PKEY_derive(dctx, z, &zlen) <= 0 || zlen != info->coord) {
@@ -222,6 +228,7 @@ static int agree(EVP_PKEY *key, const struct teekey_info *info, const struct jwe
 out:
 	EVP_PKEY_free(peer);
 	EVP_PKEY_CTX_free(dctx);
+	EVP_PKEY_CTX_free(cctx);
 	EVP_PKEY_CTX_free(pctx);
 	return r;
 }
