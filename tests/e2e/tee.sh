@@ -30,8 +30,9 @@ tee_env() {
                 --broker-arg --tdx-mrtd --broker-arg "$TEE_MRTD")
 }
 
-# tee_initramfs OUT KERNEL_DIR MODULES_TREE CONFIG_JSON [MODULE...]: an initramfs for that
-# kernel with the e2e modules and the given ones (with their dependencies).
+# tee_initramfs OUT KERNEL_DIR MODULES_TREE CONFIG_JSON [MODULE... | --add SRC:DST]: an
+# initramfs for that kernel with the e2e modules and the given ones (with their dependencies),
+# and the files added.
 tee_initramfs() {
     local out=$1 kdir=$2 tree=$3 config=$4 conf m
     shift 4
@@ -39,7 +40,11 @@ tee_initramfs() {
     conf=$(mktemp)
     printf '%s\n' "$config" > "$conf"
     local args=(--init "$CWINIT_BIN" --output "$out.tmp" --config "$conf" --kernel-modules "$tree")
-    for m in "${E2E_MODULES[@]}" "$@"; do args+=(--module "$m"); done
+    for m in "${E2E_MODULES[@]}"; do args+=(--module "$m"); done
+    while [ $# -gt 0 ]; do
+        if [ "$1" = --add ]; then args+=(--add "$2"); shift 2
+        else args+=(--module "$1"); shift; fi
+    done
     if "$top/initramfs/mkinitramfs" "${args[@]}" > "$out.sums" 2> "$out.err"; then
         mv "$out.tmp" "$out"
     else
@@ -185,6 +190,57 @@ test_tee_wrong_measurement() {
         "POST /kbs/v0/attest 401 why=verify TEE evidence failed: measurement $tee_guest_measurement is not the expected"
 }
 
+# An init-data document (SHA-384: the MRCONFIGID size) for the emulated TDX guests.
+tee_tdx_doc=''
+tee_tdx_document() {
+    [ -n "$tee_tdx_doc" ] && return 0
+    mkdir -p "$work/tdx-init"
+    tee_tdx_doc=$work/tdx-init/init-data.toml
+    printf 'algorithm = "sha384"\nversion = "0.1.0"\n\n[data]\n"policy.rego" = %s\n' \
+        "'package agent_policy'" > "$tee_tdx_doc"
+}
+
+# tee_tdx_init_data NAME MRCONFIGID: an emulated TDX guest (the tdx provider) whose initramfs
+# carries that document, launched with MRCONFIGID.
+tee_tdx_init_data() {
+    local name=$1 img=$work/tdx-init/initrd.cpio.gz root
+    tee_env || return 1
+    tee_tdx_document
+    # shellcheck disable=SC2086  # a list of module names
+    tee_initramfs "$img" "$TEE_EMUL_KERNEL_612" "$TEE_EMUL_MODULES_612" \
+        '{"tee":"tdx","init_data":"/etc/cwinit/init-data.toml"}' $TEE_EMUL_MODULE_NAMES \
+        --add "$tee_tdx_doc:/etc/cwinit/init-data.toml"
+    [ -f "$img" ] || return 1
+    root=$(mkroot "$name" 'exit 0')
+    e2e_disk "$work/$name.img" "$root" "$(image_config '["/bin/sh","/srv/work/run.sh"]' '[]')" "$pass"
+    E2E_KERNEL=$TEE_EMUL_KERNEL_612/vmlinux e2e_boot "$work/$name.log" --initrd "$img" \
+        --disk "$work/$name.img" --resource "default/key/root-disk=$pass" "${common[@]}" \
+        "${tee_broker[@]}" --append "$TEE_EMUL_TDX_APPEND tee_emul.mrtd=$TEE_MRTD tee_emul.mrconfigid=$2"
+}
+
+test_tee_tdx_init_data() {
+    # The host launched the TD with the document's digest as MRCONFIGID: cwinit checks it
+    # before sending, the broker checks it again against the quote.
+    local log="$work/tee-tdx-init.log" digest
+    tee_tdx_document
+    tee_tdx_init_data tee-tdx-init "$(sha384sum "$tee_tdx_doc" | cut -c1-96)" || return
+    expect_attested "$log" tdx tdx
+    expect_no_match "$log" 'sent unchecked'
+    digest=$(openssl dgst -sha384 -binary "$tee_tdx_doc" | base64 -w0)
+    grep -qF "init-data=$digest" "$log.runner" || fail "the broker did not check the init-data digest"
+}
+
+test_tee_tdx_init_data_mismatch() {
+    # Launched with another MRCONFIGID: refused in the guest, before the evidence is sent.
+    local log="$work/tee-tdx-other.log" want
+    tee_tdx_document
+    want=$(sha384sum "$tee_tdx_doc" | cut -c1-32)
+    tee_tdx_init_data tee-tdx-other "$(printf '9e%.0s' {1..48})" || return
+    expect_tee_failure "$log" 245 evidence "attest http://10.0.2.100:8080: init-data digest \(sha384, as is to 48 bytes\) $want\.\.\. but the TDX quote's MRCONFIGID is 9e9e9e9e9e9e9e9e9e9e9e9e9e9e9e9e\.\.\.: the VM was launched with other init-data"
+    grep -q 'POST /kbs/v0/auth 200' "$log.runner" || fail "no auth request"
+    ! grep -q 'POST /kbs/v0/attest' "$log.runner" || fail "the attestation was sent"
+}
+
 test_tee_auto_none() {
     # No TEE at all: auto fails closed and never falls back to sample.
     local img="$work/tee-none.cpio.gz" log="$work/tee-none.log" root
@@ -200,4 +256,4 @@ test_tee_auto_none() {
 
 tests+=(tee_snp_ioctl tee_evidence_get_in_guest tee_auto_sev_guest tee_auto_tsm_snp tee_auto_tsm_tdx tee_tdx_quote
         tee_fault_eio tee_fault_enotty tee_fault_busy tee_fault_empty_quote tee_bad_report_data
-        tee_wrong_measurement tee_auto_none)
+        tee_wrong_measurement tee_tdx_init_data tee_tdx_init_data_mismatch tee_auto_none)
