@@ -147,7 +147,8 @@ static bool sys_size_zero(int sysfd, const char *name)
 static bool has_luks_magic(const char *path)
 {
 	static const unsigned char magic[6] = { 'L', 'U', 'K', 'S', 0xba, 0xbe };
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK as libblkid opens: no waiting on a drive's media. */
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	unsigned char buf[sizeof(magic)];
 
 	return fd >= 0 && pread(fd, buf, sizeof(buf), 0) == (ssize_t)sizeof(buf) &&
