@@ -4,8 +4,9 @@
  * blkid cache: every device listed in /sys/class/block is probed directly
  * (with libblkid, or for the default spec by its LUKS magic). Devices
  * appear asynchronously while drivers (or modules loaded just before)
- * bind, so the scan repeats every 50 ms until the deadline. The spec comes from the configuration, which may come from the
- * host (kernel command line, disk footer): it is validated before use. */
+ * bind, so the scan repeats every 50 ms until the deadline. The spec
+ * comes from the configuration, which may come from the host (kernel
+ * command line, disk footer): it is validated before use. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* scandirat, versionsort */
 #endif
