@@ -150,8 +150,7 @@ out:
 	return v;
 }
 
-/* repo/type/tag, each segment [A-Za-z0-9_-][A-Za-z0-9_.-]*. */
-static bool resource_valid(const char *s)
+bool kbs_resource_valid(const char *s)
 {
 	unsigned segments = 0;
 
@@ -222,7 +221,7 @@ int kbs_get_resource(const struct kbs_request *req, struct secret **out,
 	ctx.key = key;
 	ctx.jwk = jwk;
 	if ((rc = broker_open(&b, &policy, res, err)) == 0) {
-		if (!req->resource || !resource_valid(req->resource))
+		if (!req->resource || !kbs_resource_valid(req->resource))
 			rc = cw_err_set(err, EINVAL, "resource must be repo/type/tag, "
 					"each [A-Za-z0-9_-][A-Za-z0-9_.-]*");
 		else if (!req->provider)

@@ -42,6 +42,10 @@ struct kbs_result {
 	unsigned requests;   /* HTTP requests made */
 };
 
+/* A resource path as KBS accepts it: repo/type/tag, each segment
+ * [A-Za-z0-9_-][A-Za-z0-9_.-]*, at most 255 characters in all. */
+bool kbs_resource_valid(const char *s);
+
 /* Runs the whole exchange with retries and the overall deadline. On success
  * *out holds the decrypted resource (binary-safe) in locked memory. On
  * failure returns -errno, fills res and err (one line: URL, step, status,

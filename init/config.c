@@ -11,6 +11,7 @@
 #include <string.h>
 #include <cjson/cJSON.h>
 #include "config.h"
+#include "kbs.h"
 #include "log.h"
 #include "refkbs.h"
 #include "util.h"
@@ -150,22 +151,9 @@ static int check_url(const char *v, struct cw_err *err)
 	return 0;
 }
 
-static bool segment_ok(const char *s, size_t n)
-{
-	if (n == 0 || s[0] == '.')
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '-' && s[i] != '.')
-			return false;
-	return true;
-}
-
 static int check_resource(const char *v, struct cw_err *err)
 {
-	const char *a = strchr(v, '/'), *b = a ? strchr(a + 1, '/') : NULL;
-
-	if (!a || !b || strchr(b + 1, '/') || !segment_ok(v, (size_t)(a - v)) ||
-	    !segment_ok(a + 1, (size_t)(b - a - 1)) || !segment_ok(b + 1, strlen(b + 1)))
+	if (!kbs_resource_valid(v))
 		return cw_err_set(err, EINVAL, "must be three segments repo/type/tag of [A-Za-z0-9_.-]");
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <cjson/cJSON.h>
+#include "kbs.h"
 #include "util.h"
 #include "volumes.h"
 
@@ -108,22 +109,9 @@ static int check_mount_point(const char *v, struct cw_err *err)
 	return 0;
 }
 
-static bool segment_ok(const char *s, size_t n)
-{
-	if (n == 0 || s[0] == '.')
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!isalnum((unsigned char)s[i]) && !strchr("_.-", s[i]))
-			return false;
-	return true;
-}
-
 static int check_resource(const char *v, struct cw_err *err)
 {
-	const char *a = strchr(v, '/'), *b = a ? strchr(a + 1, '/') : NULL;
-
-	if (!a || !b || strchr(b + 1, '/') || !segment_ok(v, (size_t)(a - v)) ||
-	    !segment_ok(a + 1, (size_t)(b - a - 1)) || !segment_ok(b + 1, strlen(b + 1)))
+	if (!kbs_resource_valid(v))
 		return cw_err_set(err, EINVAL, "resource: must be three segments repo/type/tag "
 				  "of [A-Za-z0-9_.-]");
 	return 0;
