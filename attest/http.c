@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <curl/curl.h>
 #include "http.h"
+#include "util.h"
 
 struct http_client {
 	CURL *curl;
@@ -33,22 +34,10 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
 		c->body_too_big = true;
 		return 0; /* aborts the transfer */
 	}
-	if (r->len + n + 1 > c->cap) {
-		size_t ncap = c->cap ? c->cap : 4096;
-		char *nb;
-		while (ncap < r->len + n + 1)
-			ncap *= 2;
-		nb = realloc(r->body, ncap);
-		if (!nb) {
-			c->oom = true;
-			return 0;
-		}
-		r->body = nb;
-		c->cap = ncap;
+	if (text_append(&r->body, &r->len, &c->cap, data, n) < 0) {
+		c->oom = true;
+		return 0;
 	}
-	memcpy(r->body + r->len, data, n);
-	r->len += n;
-	r->body[r->len] = '\0';
 	return n;
 }
 

@@ -28,21 +28,7 @@ struct buf {
 
 static int buf_put(struct buf *b, const char *s, size_t n)
 {
-	if (b->len + n + 1 > b->cap) {
-		size_t ncap = b->cap ? b->cap : 256;
-		char *np;
-		while (ncap < b->len + n + 1)
-			ncap *= 2;
-		np = realloc(b->p, ncap);
-		if (!np)
-			return -ENOMEM;
-		b->p = np;
-		b->cap = ncap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-	return 0;
+	return text_append(&b->p, &b->len, &b->cap, s, n);
 }
 
 static int buf_puts(struct buf *b, const char *s) { return buf_put(b, s, strlen(s)); }

@@ -4,26 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include "jsonw.h"
+#include "util.h"
 
 static void put(struct jw *w, const char *s, size_t n)
 {
-	if (w->oom)
-		return;
-	if (w->len + n + 1 > w->cap) {
-		size_t ncap = w->cap ? w->cap : 1024;
-		char *np;
-		while (ncap < w->len + n + 1)
-			ncap *= 2;
-		if (!(np = realloc(w->p, ncap))) {
-			w->oom = true;
-			return;
-		}
-		w->p = np;
-		w->cap = ncap;
-	}
-	memcpy(w->p + w->len, s, n);
-	w->len += n;
-	w->p[w->len] = '\0';
+	if (!w->oom && text_append(&w->p, &w->len, &w->cap, s, n) < 0)
+		w->oom = true;
 }
 
 static void puts_(struct jw *w, const char *s) { put(w, s, strlen(s)); }

@@ -27,6 +27,11 @@ int read_file_bounded_at(int dirfd, const char *path, size_t max, char **out, si
 /* Writes a string to a file (for /proc and /sys knobs). */
 int write_file(const char *path, const char *s);
 
+/* Appends n bytes to the NUL-terminated text in *p (length *len, capacity
+ * *cap; all three zero to start), doubling the allocation as it grows.
+ * Returns 0, or -ENOMEM with the text left as it was. */
+int text_append(char **p, size_t *len, size_t *cap, const void *s, size_t n);
+
 /* Copies src into dst of size n; returns -ENAMETOOLONG if it does not fit. */
 int strscpy(char *dst, const char *src, size_t n);
 

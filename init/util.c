@@ -70,6 +70,28 @@ int write_file(const char *path, const char *s)
 	return 0;
 }
 
+int text_append(char **p, size_t *len, size_t *cap, const void *s, size_t n)
+{
+	if (n > SIZE_MAX / 4 || *len > SIZE_MAX / 4 - n)
+		return -ENOMEM;
+	if (*len + n + 1 > *cap) {
+		size_t ncap = *cap ? *cap : 256;
+		char *np;
+
+		while (ncap < *len + n + 1)
+			ncap *= 2;
+		np = realloc(*p, ncap);
+		if (!np)
+			return -ENOMEM;
+		*p = np;
+		*cap = ncap;
+	}
+	memcpy(*p + *len, s, n);
+	*len += n;
+	(*p)[*len] = '\0';
+	return 0;
+}
+
 int strscpy(char *dst, const char *src, size_t n)
 {
 	size_t l = strlen(src);
