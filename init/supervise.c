@@ -6,6 +6,7 @@
  * waitpid has nothing more; orphans re-parent to us and are reaped too. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -28,6 +29,17 @@ int signals_init(struct cw_err *err)
 	sfd = signalfd(-1, &all, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0)
 		return cw_err_set(err, errno, "signalfd: %m");
+	/* Without /dev/console in the initramfs the kernel leaves 0-2 closed,
+	 * and this would take one of them before early_console can put the
+	 * console there for us and the workload. */
+	if (sfd <= STDERR_FILENO) {
+		int high = fcntl(sfd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+
+		close(sfd);
+		if (high < 0)
+			return cw_err_set(err, errno, "signalfd: moving it above 2: %m");
+		sfd = high;
+	}
 	return sfd;
 }
 

@@ -1,6 +1,7 @@
 /* workload_spawn: exact argv and environment, exit status, working
  * directory, PATH search, exec failures and their exit codes, the child's
- * clean state (signals, session, descriptors), and ids when run as root.
+ * clean state (signals, session, descriptors), ids when run as root, and
+ * the signal fd kept off the standard descriptors.
  *
  * A spawned process has already called execve when workload_spawn returns
  * (EOF on the CLOEXEC pipe), so /proc/<pid> shows the workload itself. */
@@ -20,6 +21,7 @@
 #include <unistd.h>
 #include "check.h"
 #include "exitcode.h"
+#include "pid1.h"
 #include "workload.h"
 
 static char dir[] = "/tmp/cwinit-spawn-XXXXXX";
@@ -406,6 +408,27 @@ static void cleanup(void)
 	rmdir(dir);
 }
 
+/* With 0-2 closed (no /dev/console in the initramfs), the signal fd must
+ * not take one of them: early_console puts the console there afterwards. */
+static void test_signalfd_above_stdio(void)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0) {
+		struct cw_err err = { "" };
+		int sfd;
+
+		close(0);
+		close(1);
+		close(2);
+		sfd = signals_init(&err);
+		_exit(sfd > 2 && fcntl(0, F_GETFD) < 0 ? 0 : 1);
+	}
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 int main(void)
 {
 	sigset_t all;
@@ -426,6 +449,7 @@ int main(void)
 	test_fd_leak();
 	test_fd_leak_without_close_range();
 	test_ids();
+	test_signalfd_above_stdio();
 	cleanup();
 	return check_finish("test_spawn");
 }
