@@ -129,7 +129,7 @@ static int issue(struct request *q, unsigned long cmd)
 static int take_report(const struct request *q, uint8_t report[SNP_REPORT_SIZE],
 		       struct cw_err *err)
 {
-	uint32_t status = snp_le32(q->resp), size = snp_le32(q->resp + 4);
+	uint32_t status = le32(q->resp), size = le32(q->resp + 4);
 	const uint8_t *r = q->resp + RESP_OFF_REPORT;
 	int rc;
 
@@ -143,8 +143,8 @@ static int take_report(const struct request *q, uint8_t report[SNP_REPORT_SIZE],
 		return cw_err_prefix(err, rc, "the firmware's report");
 	if (memcmp(r + SNP_OFF_REPORT_DATA, q->req.user_data, SNP_REPORT_DATA_SIZE) != 0)
 		return cw_err_set(err, EBADMSG, "the report does not carry our report data");
-	if (snp_le32(r + 0x30) != 0)
-		return cw_err_set(err, EBADMSG, "the report is for VMPL %u, not 0", snp_le32(r + 0x30));
+	if (le32(r + 0x30) != 0)
+		return cw_err_set(err, EBADMSG, "the report is for VMPL %u, not 0", le32(r + 0x30));
 	memcpy(report, r, SNP_REPORT_SIZE);
 	return 0;
 }

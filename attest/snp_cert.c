@@ -77,8 +77,8 @@ int snp_cert_table_parse(const uint8_t *t, size_t len, struct snp_certs *out, st
 			goto bad_end;
 		if (all_zero(e, ENTRY_SIZE))
 			return 0;
-		at = snp_le32(e + 16);
-		n = snp_le32(e + 20);
+		at = le32(e + 16);
+		n = le32(e + 20);
 		if (at > len || n > len - at) {
 			snp_certs_free(out);
 			return cw_err_set(err, EINVAL,

@@ -83,9 +83,9 @@ static void write_field(struct jw *w, const struct field *f, const uint8_t *r, u
 		return; /* absent before v5, as in the reports Trustee's own tests carry */
 	jw_key(w, f->name);
 	switch (f->kind) {
-	case F_U32: jw_u64(w, snp_le32(p)); break;
+	case F_U32: jw_u64(w, le32(p)); break;
 	case F_U64:
-	case F_MIT: jw_u64(w, snp_le64(p)); break;
+	case F_MIT: jw_u64(w, le64(p)); break;
 	case F_BYTES: jw_bytes(w, p, f->len); break;
 	case F_TCB: write_tcb(w, p, turin); break;
 	case F_CPUID:
@@ -121,7 +121,7 @@ int snp_evidence_json(const uint8_t r[SNP_REPORT_SIZE], const struct snp_certs *
 
 	if ((rc = snp_report_check(r, SNP_REPORT_SIZE, err)) < 0)
 		return rc;
-	version = snp_le32(r);
+	version = le32(r);
 	g = snp_generation(r);
 	if (g == SNP_GEN_UNKNOWN)
 		return cw_err_set(err, EINVAL,

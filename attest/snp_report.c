@@ -10,7 +10,7 @@ int snp_report_check(const uint8_t *r, size_t len, struct cw_err *err)
 
 	if (len != SNP_REPORT_SIZE)
 		return cw_err_set(err, EINVAL, "expected %d bytes, got %zu", SNP_REPORT_SIZE, len);
-	version = snp_le32(r);
+	version = le32(r);
 	if (version < 2)
 		return cw_err_set(err, EINVAL, "offset 0x0: report version %u is not supported",
 				  version);
@@ -23,7 +23,7 @@ enum snp_gen snp_generation(const uint8_t r[SNP_REPORT_SIZE])
 {
 	uint8_t family = r[0x188], model = r[0x189];
 
-	if (snp_le32(r) < 3)
+	if (le32(r) < 3)
 		return SNP_GEN_V2;
 	if (family == 0x19) {
 		if (model <= 0x0f)
@@ -93,7 +93,7 @@ static const size_t tcb_offsets[] = { 0x38, 0x180, 0x1e0, 0x1f0 };
 
 long snp_reserved_nonzero(const uint8_t r[SNP_REPORT_SIZE])
 {
-	uint32_t version = snp_le32(r);
+	uint32_t version = le32(r);
 	bool turin = snp_gen_turin(snp_generation(r));
 	long at;
 	/* [from, to) ranges every layout reserves, in offset order */
@@ -222,26 +222,26 @@ static void describe_version(struct jw *w, const char *key, const uint8_t *b)
 
 void snp_report_describe(const uint8_t r[SNP_REPORT_SIZE], struct jw *w)
 {
-	uint32_t version = snp_le32(r);
+	uint32_t version = le32(r);
 	enum snp_gen g = snp_generation(r);
 	long reserved = snp_reserved_nonzero(r);
 	bool turin = snp_gen_turin(g);
 
 	jw_kv_u64(w, "version", version);
-	jw_kv_u64(w, "guest_svn", snp_le32(r + 0x4));
-	describe_policy(w, snp_le64(r + 0x8));
+	jw_kv_u64(w, "guest_svn", le32(r + 0x4));
+	describe_policy(w, le64(r + 0x8));
 	jw_kv_hex(w, "family_id", r + 0x10, 16);
 	jw_kv_hex(w, "image_id", r + 0x20, 16);
-	jw_kv_u64(w, "vmpl", snp_le32(r + 0x30));
+	jw_kv_u64(w, "vmpl", le32(r + 0x30));
 	jw_key(w, "signature_algo");
 	jw_object(w);
-	jw_kv_u64(w, "value", snp_le32(r + 0x34));
-	jw_kv_str(w, "name", snp_le32(r + 0x34) == 1 ? "ECDSA P-384 with SHA-384" : "unknown");
+	jw_kv_u64(w, "value", le32(r + 0x34));
+	jw_kv_str(w, "name", le32(r + 0x34) == 1 ? "ECDSA P-384 with SHA-384" : "unknown");
 	jw_end(w);
 	jw_kv_str(w, "generation", snp_gen_name(g));
 	describe_tcb(w, "current_tcb", r + 0x38, g);
-	describe_platform(w, snp_le64(r + 0x40));
-	describe_key_info(w, snp_le32(r + 0x48));
+	describe_platform(w, le64(r + 0x40));
+	describe_key_info(w, le32(r + 0x48));
 	jw_kv_hex(w, "report_data", r + 0x50, 64);
 	jw_kv_hex(w, "measurement", r + 0x90, 48);
 	jw_kv_hex(w, "host_data", r + 0xc0, 32);
@@ -266,8 +266,8 @@ void snp_report_describe(const uint8_t r[SNP_REPORT_SIZE], struct jw *w)
 	describe_version(w, "committed_version", r + 0x1ec);
 	describe_tcb(w, "launch_tcb", r + 0x1f0, g);
 	if (version >= 5) {
-		jw_kv_hex_u64(w, "launch_mit_vector", snp_le64(r + 0x1f8));
-		jw_kv_hex_u64(w, "current_mit_vector", snp_le64(r + 0x200));
+		jw_kv_hex_u64(w, "launch_mit_vector", le64(r + 0x1f8));
+		jw_kv_hex_u64(w, "current_mit_vector", le64(r + 0x200));
 	} else {
 		jw_kv_null(w, "launch_mit_vector");
 		jw_kv_null(w, "current_mit_vector");

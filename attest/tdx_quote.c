@@ -6,15 +6,10 @@
 #include <string.h>
 #include <openssl/evp.h>
 #include "tdx.h"
+#include "util.h"
 
 #define BODY_TDX10 584
 #define BODY_TDX15 648
-
-static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 int tdx_quote_parse(const uint8_t *b, size_t len, struct tdx_quote *q, struct cw_err *err)
 {

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include "err.h"
 #include "jsonw.h"
+#include "util.h"
 
 #define SNP_REPORT_SIZE 1184
 #define SNP_SIGNED_SIZE 0x2A0    /* the signature covers bytes [0, 0x2A0) */
@@ -32,15 +33,8 @@ struct snp_tcb {
 	uint8_t fmc, bootloader, tee, snp, microcode;
 };
 
-static inline uint32_t snp_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static inline uint64_t snp_le64(const uint8_t *p)
-{
-	return (uint64_t)snp_le32(p) | (uint64_t)snp_le32(p + 4) << 32;
-}
+/* The former name of le32 (util.h), until attest/evidence.c uses le32. */
+static inline uint32_t snp_le32(const uint8_t *p) { return le32(p); }
 
 /* Length 1184 and version 2 or later. Errors read
  * "expected 1184 bytes, got N" / "offset 0x0: report version 1 is not supported". */

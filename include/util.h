@@ -50,6 +50,23 @@ static inline int hex_digit_value(int c)
 	return -1;
 }
 
+/* Little-endian integers at p (any alignment), as firmware structures
+ * (SNP reports, TDX quotes) and the disk footer store them. */
+static inline uint16_t le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static inline uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static inline uint64_t le64(const uint8_t *p)
+{
+	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
+}
+
 /* Milliseconds on CLOCK_BOOTTIME (time since the kernel started). */
 uint64_t boottime_ms(void);
 

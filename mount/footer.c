@@ -60,15 +60,6 @@ static int device_size(int fd, uint64_t *size, struct cw_err *err)
 	return cw_err_set(err, EINVAL, "footer: not a block device or regular file");
 }
 
-static uint64_t le64(const uint8_t *b)
-{
-	uint64_t v = 0;
-
-	for (int i = 7; i >= 0; i--)
-		v = (v << 8) | b[i];
-	return v;
-}
-
 int footer_read_fd(int fd, char **json, size_t *len, struct cw_err *err)
 {
 	uint8_t tail[FOOTER_TAIL];

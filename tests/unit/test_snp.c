@@ -68,9 +68,9 @@ static void test_vectors(void)
 
 		load(e, r);
 		CHECK_INT(snp_report_check(r, sizeof(r), &err), 0);
-		CHECK_INT(snp_le32(r), e->version);
-		CHECK_INT(snp_le32(r + 0x30), e->vmpl);
-		CHECK_INT(snp_le64(r + 0x8), e->policy);
+		CHECK_INT(le32(r), e->version);
+		CHECK_INT(le32(r + 0x30), e->vmpl);
+		CHECK_INT(le64(r + 0x8), e->policy);
 		CHECK_STR(hex(r + 0x50, 64), e->report_data);
 		CHECK_STR(hex(r + 0x90, 48), e->measurement);
 		CHECK_STR(hex(r + 0x180, 8), e->reported_tcb);
@@ -87,7 +87,7 @@ static void test_vectors(void)
 	/* the VLEK report says so in key_info (signer field 1 at bits 4:2) */
 	uint8_t r[SNP_REPORT_SIZE];
 	load(&vectors[1], r);
-	CHECK_INT((snp_le32(r + 0x48) >> 2) & 7, 1);
+	CHECK_INT((le32(r + 0x48) >> 2) & 7, 1);
 	/* a certificate that is no certificate */
 	CHECK_INT(snp_verify_signature(r, (const uint8_t *)"junk", 4, &err), -EINVAL);
 }
@@ -163,9 +163,9 @@ static void test_golden(void)
 	CHECK(chain);
 	CHECK_INT(certs.n, 1);
 	CHECK_INT(certs.c[0].type, SNP_CERT_VCEK);
-	CHECK_INT(snp_le32(r), 3);
-	CHECK_INT(snp_le32(r + 0x30), 0);
-	CHECK_INT(snp_le64(r + 0x8), 196608);
+	CHECK_INT(le32(r), 3);
+	CHECK_INT(le32(r + 0x30), 0);
+	CHECK_INT(le64(r + 0x8), 196608);
 	CHECK_STR(hex(r + 0x50, 64), "7e7320889600c7ac133aea7b896c51f41026002982292a7369559796999c1bf9"
 				     "29eef3ff23c46e858f0b1982f9a92b17c51b578d958cde6b0c92978f150cf9b0");
 	CHECK_STR(hex(r + 0x90, 48), "6a6519d757e68c2e939c9dbbbc1828498e8de35d2766dd05f1a2cca5059d0cf4"
@@ -317,10 +317,10 @@ static void test_exact_u64_and_turin(void)
 	uint8_t r[SNP_REPORT_SIZE];
 
 	roundtrip(v5, r);
-	CHECK(snp_le64(r + 0x8) == UINT64_MAX);
-	CHECK(snp_le64(r + 0x40) == 9007199254740993ull);
-	CHECK(snp_le64(r + 0x1f8) == UINT64_MAX - 1);
-	CHECK(snp_le64(r + 0x200) == 9007199254740995ull);
+	CHECK(le64(r + 0x8) == UINT64_MAX);
+	CHECK(le64(r + 0x40) == 9007199254740993ull);
+	CHECK(le64(r + 0x1f8) == UINT64_MAX - 1);
+	CHECK(le64(r + 0x200) == 9007199254740995ull);
 
 	/* Turin: family 0x1A, FMC first in each TCB */
 	_cleanup_free_ char *d = edit(g, "\"cpuid_fam_id\":25", "\"cpuid_fam_id\":26", false);
