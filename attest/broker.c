@@ -102,6 +102,33 @@ enum broker_verdict broker_request(struct broker *b, const char *step, const cha
 	return judge(b, step, path, rc, resp, err);
 }
 
+enum broker_verdict broker_auth(struct broker *b, const char *path, const char *json,
+				char cookie[HTTP_MAX_COOKIE + 1], char *nonce, size_t nonce_size,
+				const char **hash, struct cw_err *err)
+{
+	struct http_response resp;
+	enum broker_verdict v;
+	int rc;
+
+	if (!json) {
+		cw_err_set(err, ENOMEM, "out of memory");
+		return broker_fail(b, "auth", path, KBS_INTERNAL, 0, ENOMEM, BV_FINAL, err);
+	}
+	if ((v = broker_request(b, "auth", path, json, NULL, &resp, err)) != BV_OK) {
+		http_response_clear(&resp);
+		return v;
+	}
+	strscpy(cookie, resp.cookie, HTTP_MAX_COOKIE + 1);
+	rc = kbs_parse_challenge(resp.body, resp.len, nonce, nonce_size, hash, err);
+	if (rc == 0 && !cookie[0])
+		rc = cw_err_set(err, EBADMSG, "no valid %s cookie in the answer",
+				b->policy->cookie_name);
+	http_response_clear(&resp);
+	if (rc)
+		return broker_fail(b, "auth", path, KBS_BAD_ANSWER, 200, rc, BV_FINAL, err);
+	return BV_OK;
+}
+
 static void sleep_ms(uint32_t ms)
 {
 	struct timespec t;

@@ -14,7 +14,6 @@
 #include "jwe.h"
 #include "kbs.h"
 #include "initdata.h"
-#include "kbs_parse.h"
 #include "log.h"
 #include "teekey.h"
 #include "util.h"
@@ -89,22 +88,10 @@ static enum broker_verdict session(struct broker *x, void *ctx, struct cw_err *e
 	int rc;
 
 	/* auth */
-	if (!(body = auth_body(req->provider->kbs_tee))) {
-		cw_err_set(err, ENOMEM, "out of memory");
-		v = broker_fail(x, "auth", KBS_PREFIX "/auth", KBS_INTERNAL, 0, ENOMEM, BV_FINAL, err);
+	body = auth_body(req->provider->kbs_tee);
+	if ((v = broker_auth(x, KBS_PREFIX "/auth", body, cookie, nonce, sizeof(nonce), &hash,
+			     err)) != BV_OK)
 		goto out;
-	}
-	if ((v = broker_request(x, "auth", KBS_PREFIX "/auth", body, NULL, &resp, err)) != BV_OK)
-		goto out;
-	strscpy(cookie, resp.cookie, sizeof(cookie));
-	rc = kbs_parse_challenge(resp.body, resp.len, nonce, sizeof(nonce), &hash, err);
-	if (rc == 0 && !cookie[0])
-		rc = cw_err_set(err, EBADMSG, "no valid " KBS_COOKIE " cookie in the answer");
-	if (rc) {
-		v = broker_fail(x, "auth", KBS_PREFIX "/auth", KBS_BAD_ANSWER, 200, rc, BV_FINAL, err);
-		goto out;
-	}
-	http_response_clear(&resp);
 
 	/* evidence bound to this nonce and key, then attest */
 	if ((rc = jcs_binding_digest(hash, nonce, jwk, digest, &dlen, err))) {

@@ -10,7 +10,6 @@
 #include <openssl/rsa.h>
 #include "base64.h"
 #include "broker.h"
-#include "kbs_parse.h"
 #include "log.h"
 #include "refkbs.h"
 #include "snp.h"
@@ -152,24 +151,11 @@ static enum broker_verdict session(struct broker *b, void *ctx, struct cw_err *e
 	log_info("reference-kbs: RSA-2048 TEE key made in %llu ms",
 		 (unsigned long long)(monotonic_ms() - t));
 
-	/* auth */
-	if (!(body = refkbs_auth_body(req->workload_id))) {
-		cw_err_set(err, ENOMEM, "out of memory");
-		v = broker_fail(b, "auth", PREFIX "/auth", KBS_INTERNAL, 0, ENOMEM, BV_FINAL, err);
-		goto out;
-	}
-	if ((v = broker_request(b, "auth", PREFIX "/auth", body, NULL, &resp, err)) != BV_OK)
-		goto out;
-	strscpy(cookie, resp.cookie, sizeof(cookie));
 	/* The challenge has Trustee's shape; reference-kbs selects no hash. */
-	rc = kbs_parse_challenge(resp.body, resp.len, nonce, sizeof(nonce), &hash, err);
-	if (rc == 0 && !cookie[0])
-		rc = cw_err_set(err, EBADMSG, "no valid " COOKIE " cookie in the answer");
-	if (rc) {
-		v = broker_fail(b, "auth", PREFIX "/auth", KBS_BAD_ANSWER, 200, rc, BV_FINAL, err);
+	body = refkbs_auth_body(req->workload_id);
+	if ((v = broker_auth(b, PREFIX "/auth", body, cookie, nonce, sizeof(nonce), &hash,
+			     err)) != BV_OK)
 		goto out;
-	}
-	http_response_clear(&resp);
 
 	/* evidence bound to this nonce and key, then attest */
 	if ((rc = refkbs_report_data(nonce, k_mod, k_exp, rd)) ||

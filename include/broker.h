@@ -61,6 +61,15 @@ enum broker_verdict broker_request(struct broker *b, const char *step, const cha
 				   const char *json, const char *cookie,
 				   struct http_response *resp, struct cw_err *err);
 
+/* The auth step both dialects share: POSTs json (NULL means it could not
+ * be made: out of memory) to base + path, keeps the session cookie named
+ * by the policy in cookie and parses the Trustee-shaped challenge into
+ * nonce and *hash (see kbs_parse_challenge). An answer without the cookie
+ * or with a malformed challenge is a final KBS_BAD_ANSWER. */
+enum broker_verdict broker_auth(struct broker *b, const char *path, const char *json,
+				char cookie[HTTP_MAX_COOKIE + 1], char *nonce, size_t nonce_size,
+				const char **hash, struct cw_err *err);
+
 /* Runs session (one whole broker session, its result in ctx) until it
  * succeeds or fails for good: BV_RESTART runs it again at once,
  * BV_RETRY after a backoff while attempts and the deadline last.
