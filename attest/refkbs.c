@@ -21,16 +21,13 @@
 #define MAX_NONCE 1024
 #define B64_MOD_SIZE 345 /* 256 bytes in standard base64, and the NUL */
 
-#define OFF_REPORT_DATA 0x50
-
 struct session_ctx {
 	const struct refkbs_request *req;
 	char key_path[sizeof(PREFIX "/key/") + REFKBS_WORKLOAD_ID_MAX];
 	struct secret **out;
 };
 
-_Static_assert(REFKBS_REPORT_SIZE == SNP_REPORT_SIZE && OFF_REPORT_DATA == SNP_OFF_REPORT_DATA,
-	       "the SNP report layout");
+_Static_assert(REFKBS_REPORT_SIZE == SNP_REPORT_SIZE, "the SNP report size");
 
 /* reference-kbs takes the report alone: the host's certificates, if any,
  * are dropped (the broker fetches the VCEK itself). */
@@ -125,7 +122,7 @@ static int get_report(const struct refkbs_request *req, const uint8_t rd[REFKBS_
 
 	if (rc < 0)
 		return cw_err_prefix(err, rc, "SNP report");
-	if (memcmp(report + OFF_REPORT_DATA, rd, REFKBS_REPORT_DATA_SIZE) != 0)
+	if (memcmp(report + SNP_OFF_REPORT_DATA, rd, REFKBS_REPORT_DATA_SIZE) != 0)
 		return cw_err_set(err, EIO, "the SNP report does not carry the report_data asked for");
 	return 0;
 }
