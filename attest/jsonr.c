@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "jsonr.h"
+#include "util.h"
 
 struct parser {
 	const char *s;
@@ -77,16 +78,11 @@ static int hex4(struct parser *p, uint32_t *out)
 	if (p->len - p->pos < 4)
 		return fail(p, "truncated \\u escape");
 	for (int i = 0; i < 4; i++) {
-		char c = p->s[p->pos++];
-		x <<= 4;
-		if (digit(c))
-			x |= (uint32_t)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			x |= (uint32_t)(c - 'a' + 10);
-		else if (c >= 'A' && c <= 'F')
-			x |= (uint32_t)(c - 'A' + 10);
-		else
+		int d = hex_digit_value((unsigned char)p->s[p->pos++]);
+
+		if (d < 0)
 			return fail(p, "bad \\u escape");
+		x = x << 4 | (uint32_t)d;
 	}
 	*out = x;
 	return 0;
