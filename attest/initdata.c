@@ -19,10 +19,6 @@
 #include "util.h"
 
 #define INITDATA_VERSION "0.1.0"
-#define SNP_OFF_HOST_DATA 0xc0
-#define SNP_HOST_DATA_SIZE 32
-#define TDX_BODY_OFF_MRCONFIGID 184 /* in the TD report body, after MRTD */
-#define TDX_MRCONFIGID_SIZE 48
 
 static bool utf8_valid(const unsigned char *s, size_t len)
 {

@@ -85,10 +85,10 @@ int snp_cert_table_parse(const uint8_t *t, size_t len, struct snp_certs *out, st
 					  "certificate table: offset 0x%zx: entry points at %u+%u, "
 					  "outside the %zu-byte table", off, at, n, len);
 		}
-		for (k = 0; k < sizeof(known) / sizeof(known[0]); k++)
+		for (k = 0; k < ARRAY_SIZE(known); k++)
 			if (memcmp(e, known[k].guid, 16) == 0)
 				break;
-		if (k == sizeof(known) / sizeof(known[0]) || n == 0)
+		if (k == ARRAY_SIZE(known) || n == 0)
 			continue;
 		if (out->n == SNP_MAX_CERTS) {
 			snp_certs_free(out);

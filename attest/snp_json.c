@@ -34,9 +34,9 @@ static const struct field {
 	{ "current_tcb", F_TCB, 0x38, 8 },
 	{ "plat_info", F_U64, 0x40, 8 },
 	{ "key_info", F_U32, 0x48, 4 },
-	{ "report_data", F_BYTES, 0x50, 64 },
+	{ "report_data", F_BYTES, SNP_OFF_REPORT_DATA, SNP_REPORT_DATA_SIZE },
 	{ "measurement", F_BYTES, 0x90, 48 },
-	{ "host_data", F_BYTES, 0xc0, 32 },
+	{ "host_data", F_BYTES, SNP_OFF_HOST_DATA, SNP_HOST_DATA_SIZE },
 	{ "id_key_digest", F_BYTES, 0xe0, 48 },
 	{ "author_key_digest", F_BYTES, 0x110, 48 },
 	{ "report_id", F_BYTES, 0x140, 32 },
@@ -55,7 +55,7 @@ static const struct field {
 	{ "signature", F_SIG, SNP_OFF_SIG_R, 2 * SNP_SIG_COMPONENT },
 };
 
-#define NFIELDS (sizeof(fields) / sizeof(fields[0]))
+#define NFIELDS ARRAY_SIZE(fields)
 #define MAX_CERT_DER (64 * 1024)
 
 static void put_le(uint8_t *p, uint64_t v, size_t n)

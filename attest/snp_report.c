@@ -106,13 +106,13 @@ long snp_reserved_nonzero(const uint8_t r[SNP_REPORT_SIZE])
 		{ SNP_OFF_SIG_S + SNP_SIG_COMPONENT, SNP_REPORT_SIZE },
 	};
 
-	for (size_t i = 0; i < sizeof(tcb_offsets) / sizeof(tcb_offsets[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(tcb_offsets); i++) {
 		const uint8_t *t = r + tcb_offsets[i];
 		at = turin ? first_nonzero(t, 4, 7) : first_nonzero(t, 2, 6);
 		if (at >= 0)
 			return (long)tcb_offsets[i] + at;
 	}
-	for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(ranges); i++)
 		if ((at = first_nonzero(r, ranges[i][0], ranges[i][1])) >= 0)
 			return at;
 	return -1;
@@ -161,7 +161,7 @@ static void describe_policy(struct jw *w, uint64_t p)
 	jw_kv_u64(w, "value", p);
 	jw_kv_u64(w, "abi_minor", p & 0xff);
 	jw_kv_u64(w, "abi_major", (p >> 8) & 0xff);
-	for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(bits); i++)
 		jw_kv_bool(w, bits[i].name, (p >> bits[i].bit) & 1);
 	jw_kv_hex_u64(w, "reserved_bits", p & ~(uint64_t)0x3ffffff);
 	jw_end(w);
@@ -179,7 +179,7 @@ static void describe_platform(struct jw *w, uint64_t p)
 	jw_object(w);
 	jw_kv_hex_u64(w, "raw", p);
 	jw_kv_u64(w, "value", p);
-	for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(bits); i++)
 		jw_kv_bool(w, bits[i].name, (p >> bits[i].bit) & 1);
 	jw_end(w);
 }
@@ -242,9 +242,9 @@ void snp_report_describe(const uint8_t r[SNP_REPORT_SIZE], struct jw *w)
 	describe_tcb(w, "current_tcb", r + 0x38, g);
 	describe_platform(w, le64(r + 0x40));
 	describe_key_info(w, le32(r + 0x48));
-	jw_kv_hex(w, "report_data", r + 0x50, 64);
+	jw_kv_hex(w, "report_data", r + SNP_OFF_REPORT_DATA, SNP_REPORT_DATA_SIZE);
 	jw_kv_hex(w, "measurement", r + 0x90, 48);
-	jw_kv_hex(w, "host_data", r + 0xc0, 32);
+	jw_kv_hex(w, "host_data", r + SNP_OFF_HOST_DATA, SNP_HOST_DATA_SIZE);
 	jw_kv_hex(w, "id_key_digest", r + 0xe0, 48);
 	jw_kv_hex(w, "author_key_digest", r + 0x110, 48);
 	jw_kv_hex(w, "report_id", r + 0x140, 32);

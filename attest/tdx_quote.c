@@ -90,7 +90,7 @@ void tdx_quote_describe(const uint8_t *b, const struct tdx_quote *q, struct jw *
 	hex_at(w, "td_attributes", body, 120, 8);
 	hex_at(w, "xfam", body, 128, 8);
 	hex_at(w, "mr_td", body, TDX_BODY_OFF_MRTD, 48);
-	hex_at(w, "mr_config_id", body, 184, 48);
+	hex_at(w, "mr_config_id", body, TDX_BODY_OFF_MRCONFIGID, TDX_MRCONFIGID_SIZE);
 	hex_at(w, "mr_owner", body, 232, 48);
 	hex_at(w, "mr_owner_config", body, 280, 48);
 	for (int i = 0; i < 4; i++)

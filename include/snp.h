@@ -14,6 +14,8 @@
 #define SNP_SIGNED_SIZE 0x2A0    /* the signature covers bytes [0, 0x2A0) */
 #define SNP_OFF_REPORT_DATA 0x50
 #define SNP_REPORT_DATA_SIZE 64
+#define SNP_OFF_HOST_DATA 0xC0
+#define SNP_HOST_DATA_SIZE 32
 #define SNP_OFF_SIG_R 0x2A0
 #define SNP_OFF_SIG_S 0x2E8
 #define SNP_SIG_COMPONENT 72     /* r and s, little-endian */

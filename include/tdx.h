@@ -17,6 +17,8 @@
 #define TDX_QUOTE_HEADER 48
 #define TDX_QUOTE_MAX (1024 * 1024)
 #define TDX_BODY_OFF_MRTD 136
+#define TDX_BODY_OFF_MRCONFIGID 184 /* in the TD report body, after MRTD */
+#define TDX_MRCONFIGID_SIZE 48
 #define TDX_BODY_OFF_REPORT_DATA 520
 
 struct tdx_quote {
