@@ -19,6 +19,8 @@ enum cw_source {
 	SRC_FILE = 3,
 };
 
+#define CW_CONFIG_JSON_MAX (64 * 1024) /* /etc/cwinit.json */
+#define CW_CMDLINE_MAX 4096            /* /proc/cmdline */
 #define CW_MAX_MODULES 64
 #define CW_MODULE_NAME_MAX 56
 
@@ -74,6 +76,12 @@ int config_load_json(struct cw_config *c, const char *json, size_t len,
 /* /proc/cmdline: only `cwinit.<key>=<value>` words are used; others are
  * the kernel's. Unknown cwinit.* keys are errors. */
 int config_load_cmdline(struct cw_config *c, const char *cmdline, struct cw_err *err);
+
+/* The next word of the kernel command line at *p, by the kernel's rules:
+ * whitespace separates, double quotes group and are dropped. Advances *p
+ * and returns 1 with the word in word[n], 0 at the end, or -EINVAL when
+ * a word does not fit. */
+int cmdline_word(const char **p, char *word, size_t n);
 
 /* The buildah KRUN footer JSON (see mount/footer.c for reading it off the
  * disk): attestation_url -> broker_url, tee, workload_id, tee_data's gen ->

@@ -16,8 +16,6 @@
 #include "refkbs.h"
 #include "util.h"
 
-#define CW_CONFIG_JSON_MAX (64 * 1024)
-#define CW_CMDLINE_MAX 4096
 
 enum kind { K_STR, K_BOOL, K_U32, K_PORT, K_MODULES, K_SHUTDOWN };
 
@@ -402,32 +400,42 @@ int config_load_json(struct cw_config *c, const char *json, size_t len, enum cw_
 	return r;
 }
 
+int cmdline_word(const char **p, char *word, size_t n)
+{
+	const char *s = *p;
+	size_t len = 0;
+	bool quoted = false;
+
+	while (*s && isspace((unsigned char)*s))
+		s++;
+	if (!*s) {
+		*p = s;
+		return 0;
+	}
+	for (; *s && (quoted || !isspace((unsigned char)*s)); s++) {
+		if (*s == '"') {
+			quoted = !quoted;
+			continue;
+		}
+		if (len + 1 >= n)
+			return -EINVAL;
+		word[len++] = *s;
+	}
+	word[len] = '\0';
+	*p = s;
+	return 1;
+}
+
 int config_load_cmdline(struct cw_config *c, const char *cmdline, struct cw_err *err)
 {
 	char word[1024];
-	size_t total = strlen(cmdline);
+	int r;
 
-	if (total > CW_CMDLINE_MAX)
+	if (strlen(cmdline) > CW_CMDLINE_MAX)
 		return cw_err_set(err, EFBIG, "kernel command line longer than %d bytes", CW_CMDLINE_MAX);
-	for (const char *p = cmdline; *p;) {
-		size_t n = 0;
-		bool quoted = false;
-
-		while (*p && isspace((unsigned char)*p))
-			p++;
-		if (!*p)
-			break;
-		/* The kernel's rules: double quotes group, and are not part of the word. */
-		for (; *p && (quoted || !isspace((unsigned char)*p)); p++) {
-			if (*p == '"') {
-				quoted = !quoted;
-				continue;
-			}
-			if (n + 1 >= sizeof(word))
-				return cw_err_set(err, EINVAL, "kernel command line word too long");
-			word[n++] = *p;
-		}
-		word[n] = '\0';
+	for (const char *p = cmdline; (r = cmdline_word(&p, word, sizeof(word))) != 0;) {
+		if (r < 0)
+			return cw_err_set(err, EINVAL, "kernel command line word too long");
 		if (!strcmp(word, "--"))
 			break; /* the rest is init's argv, not configuration */
 		if (strncmp(word, "cwinit.", 7) != 0)
@@ -436,7 +444,7 @@ int config_load_cmdline(struct cw_config *c, const char *cmdline, struct cw_err 
 		if (!eq)
 			return cw_err_set(err, EINVAL, "%.64s: expected cwinit.key=value", word);
 		*eq = '\0';
-		int r = config_set(c, word + 7, eq + 1, SRC_CMDLINE, err);
+		r = config_set(c, word + 7, eq + 1, SRC_CMDLINE, err);
 		if (r < 0)
 			return r;
 	}

@@ -46,14 +46,12 @@ static bool is_mount_point(const char *path)
 	return a.st_dev != b.st_dev || a.st_ino == b.st_ino;
 }
 
-int early_mount_api(const char *root, struct cw_err *err)
+int early_mount_api(struct cw_err *err)
 {
-	char target[256];
-
 	for (size_t i = 0; i < ARRAY_SIZE(api_mounts); i++) {
 		const struct api_mount *m = &api_mounts[i];
+		const char *target = m->target;
 
-		snprintf(target, sizeof(target), "%s%s", root, m->target);
 		if (mkdir(target, 0755) < 0 && errno != EEXIST) {
 			if (m->optional)
 				continue; /* /sys/kernel/config exists only with configfs */
@@ -68,10 +66,9 @@ int early_mount_api(const char *root, struct cw_err *err)
 		}
 	}
 	/* A private devpts instance needs /dev/ptmx to point into it. */
-	snprintf(target, sizeof(target), "%s/dev/ptmx", root);
-	unlink(target);
-	if (symlink("pts/ptmx", target) < 0)
-		return cw_err_set(err, errno, "symlink %s: %m", target);
+	unlink("/dev/ptmx");
+	if (symlink("pts/ptmx", "/dev/ptmx") < 0)
+		return cw_err_set(err, errno, "symlink /dev/ptmx: %m");
 	return 0;
 }
 

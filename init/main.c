@@ -48,6 +48,9 @@ _Noreturn static void fail(int code, const char *stage, const struct cw_err *err
 	end_vm(&config, code, e ? e->reason : "internal");
 }
 
+/* The kernel command line: configuration words, and module parameters. */
+static char *kernel_cmdline;
+
 static void load_configuration(void)
 {
 	struct cw_err err = { "" };
@@ -55,8 +58,7 @@ static void load_configuration(void)
 	size_t len;
 	int r;
 
-	config_defaults(&config);
-	r = read_file_bounded(CONFIG_FILE, 64 * 1024, &buf, &len);
+	r = read_file_bounded(CONFIG_FILE, CW_CONFIG_JSON_MAX, &buf, &len);
 	if (r == 0)
 		r = config_load_json(&config, buf, len, SRC_FILE, &err);
 	else if (r == -ENOENT)
@@ -65,14 +67,12 @@ static void load_configuration(void)
 		cw_err_set(&err, r, "%s: %s", CONFIG_FILE, strerror(-r));
 	if (r < 0)
 		fail(CW_EXIT_CONFIG, "configuration", &err);
-	free(buf);
-	buf = NULL;
-	r = read_file_bounded("/proc/cmdline", 8192, &buf, &len);
+	r = read_file_bounded("/proc/cmdline", CW_CMDLINE_MAX + 1, &kernel_cmdline, &len);
 	if (r < 0) {
 		cw_err_set(&err, r, "/proc/cmdline: %s", strerror(-r));
-		fail(CW_EXIT_SETUP, "configuration", &err);
+		fail(r == -EFBIG ? CW_EXIT_CONFIG : CW_EXIT_SETUP, "configuration", &err);
 	}
-	if (config_load_cmdline(&config, buf, &err) < 0 ||
+	if (config_load_cmdline(&config, kernel_cmdline, &err) < 0 ||
 	    volumes_check(&config.volumes, config.root, config.mapper, &err) < 0)
 		fail(CW_EXIT_CONFIG, "configuration", &err);
 }
@@ -375,7 +375,7 @@ static void early_setup(void)
 	uint64_t t = boottime_ms();
 
 	umask(022);
-	if (early_mount_api("", &err) < 0 || early_console(&err) < 0)
+	if (early_mount_api(&err) < 0 || early_console(&err) < 0)
 		fail(CW_EXIT_SETUP, "early setup", &err);
 	/* Ctrl-Alt-Del becomes SIGINT, forwarded to the workload. */
 	reboot(RB_DISABLE_CAD);
@@ -384,11 +384,11 @@ static void early_setup(void)
 	log_stage("early-setup", t);
 
 	t = boottime_ms();
-	if (modules_load(&config, &err) < 0)
+	if (modules_load(&config, kernel_cmdline, &err) < 0)
 		fail(CW_EXIT_MODULE, "module loading", &err);
 	/* configfs may have just come as a module (Debian's 6.12 builds it as one, and
 	 * configfs-tsm lives in it): mount what is there now; mounted ones stay. */
-	if (early_mount_api("", &err) < 0)
+	if (config.n_modules && early_mount_api(&err) < 0)
 		fail(CW_EXIT_SETUP, "early setup", &err);
 	log_stage("modules", t);
 }
@@ -421,7 +421,7 @@ int main(int argc, char **argv)
 	log_stage("find-root", t);
 
 	t = boottime_ms();
-	if (net_setup(&config, config.root_wait_ms, &err) < 0)
+	if (net_setup(&config, &err) < 0)
 		fail(CW_EXIT_NETWORK, "network setup", &err);
 	log_stage("network", t);
 

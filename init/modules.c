@@ -6,8 +6,8 @@
  * it passes each module the `<module>.<param>=<value>` words of the
  * kernel command line, since the kernel applies those only to built-in
  * code. */
-#include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,56 +19,50 @@
 
 #define PARAMS_MAX 4096
 
-/* Collects "param=value param2=value2" for module name from the command line. */
-static int module_params(const char *cmdline, const char *name, char *out, size_t outlen,
-			 struct cw_err *err)
+int module_params(const char *cmdline, const char *name, char *out, size_t outlen,
+		  struct cw_err *err)
 {
 	size_t nlen = strlen(name), used = 0;
+	char word[1024];
+	int r;
 
 	out[0] = '\0';
-	for (const char *p = cmdline; *p;) {
-		size_t wlen;
-		char word[CW_MODULE_NAME_MAX + 1];
+	for (const char *p = cmdline; (r = cmdline_word(&p, word, sizeof(word))) != 0;) {
+		const char *param = word + nlen + 1, *eq;
+		bool ours = r > 0 && strlen(word) > nlen + 1 && word[nlen] == '.';
 
-		while (*p && isspace((unsigned char)*p))
-			p++;
-		wlen = strcspn(p, " \t\n");
-		if (wlen == 2 && !strncmp(p, "--", 2))
+		if (r < 0)
+			return cw_err_set(err, EINVAL, "kernel command line word too long");
+		if (!strcmp(word, "--"))
 			break;
-		/* Compare the prefix with '-' and '_' treated alike, as the kernel does. */
-		if (wlen > nlen + 1 && p[nlen] == '.' && nlen < sizeof(word)) {
-			for (size_t i = 0; i < nlen; i++)
-				word[i] = p[i] == '-' ? '_' : p[i];
-			word[nlen] = '\0';
-			if (!strcmp(word, name)) {
-				size_t plen = wlen - nlen - 1;
-				if (used + plen + 2 > outlen)
-					return cw_err_set(err, E2BIG, "module %s: parameters longer than %zu bytes",
-							  name, outlen - 1);
-				if (used)
-					out[used++] = ' ';
-				memcpy(out + used, p + nlen + 1, plen);
-				used += plen;
-				out[used] = '\0';
-			}
-		}
-		p += wlen;
+		/* The prefix is compared with '-' and '_' alike, as the kernel does. */
+		for (size_t i = 0; ours && i < nlen; i++)
+			ours = (word[i] == '-' ? '_' : word[i]) == (name[i] == '-' ? '_' : name[i]);
+		if (!ours)
+			continue;
+		/* The quotes that grouped a value with spaces go back around it,
+		 * for the kernel's own parsing of the parameter string. */
+		eq = strchr(param, '=');
+		bool quote = eq && strpbrk(eq + 1, " \t\n");
+		int n = snprintf(out + used, outlen - used, "%s%.*s%s%s%s", used ? " " : "",
+				 eq ? (int)(eq + 1 - param) : (int)strlen(param), param,
+				 quote ? "\"" : "", eq ? eq + 1 : "", quote ? "\"" : "");
+		if (n < 0 || (size_t)n >= outlen - used)
+			return cw_err_set(err, E2BIG, "module %s: parameters longer than %zu bytes",
+					  name, outlen - 1);
+		used += (size_t)n;
 	}
 	return 0;
 }
 
-int modules_load(const struct cw_config *c, struct cw_err *err)
+int modules_load(const struct cw_config *c, const char *cmdline, struct cw_err *err)
 {
-	_cleanup_free_ char *cmdline = NULL;
 	char params[PARAMS_MAX];
 	unsigned loaded = 0;
 	int r;
 
 	if (c->n_modules == 0)
 		return 0;
-	r = read_file_bounded("/proc/cmdline", 8192, &cmdline, NULL);
-	if (r < 0)
-		return cw_err_set(err, r, "reading /proc/cmdline: %s", strerror(-r));
 	for (unsigned i = 0; i < c->n_modules; i++) {
 		char path[128];
 		snprintf(path, sizeof(path), "/lib/modules/%s.ko", c->modules[i]);

@@ -93,7 +93,7 @@ static int set_gateway(int sk, const struct cw_config *c, struct cw_err *err)
 	return 0;
 }
 
-int net_setup(const struct cw_config *c, uint32_t wait_ms, struct cw_err *err)
+int net_setup(const struct cw_config *c, struct cw_err *err)
 {
 	_cleanup_close_ int sk = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	int r;
@@ -106,7 +106,7 @@ int net_setup(const struct cw_config *c, uint32_t wait_ms, struct cw_err *err)
 	if (!*c->net_address)
 		return cw_err_set(err, EINVAL, "net_interface %s is set but net_address is not",
 				  c->net_interface);
-	r = wait_for_interface(c->net_interface, wait_ms, err);
+	r = wait_for_interface(c->net_interface, c->root_wait_ms, err);
 	if (r == 0)
 		r = set_address(sk, c, err);
 	if (r == 0 && *c->net_gateway)

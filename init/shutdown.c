@@ -50,7 +50,7 @@ static int step_out_of_root(struct root_state *st)
 		log_warn("stepping back into the initramfs: %m");
 		return -1;
 	}
-	if (early_mount_api("", &err) < 0) {
+	if (early_mount_api(&err) < 0) {
 		log_warn("mounting /dev, /proc, /sys for teardown: %s", err.msg);
 		return -1;
 	}

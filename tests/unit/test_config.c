@@ -1,8 +1,10 @@
-/* Configuration: the three sources, their precedence, and hostile values. */
+/* Configuration: the three sources, their precedence, and hostile values;
+ * the kernel command line's words and the module parameters taken from it. */
 #include <errno.h>
 #include <string.h>
 #include "check.h"
 #include "config.h"
+#include "early.h"
 
 static int load_json(struct cw_config *c, const char *json, struct cw_err *err)
 {
@@ -192,6 +194,35 @@ static void test_key_table(void)
 	CHECK(n >= 20);
 }
 
+static void test_cmdline_words(void)
+{
+	const char *p = "  a \"b c\"d\te=\"x y\"  ";
+	char w[8], params[64];
+	struct cw_err err = { "" };
+
+	CHECK_INT(cmdline_word(&p, w, sizeof(w)), 1);
+	CHECK_STR(w, "a");
+	CHECK_INT(cmdline_word(&p, w, sizeof(w)), 1);
+	CHECK_STR(w, "b cd");
+	CHECK_INT(cmdline_word(&p, w, sizeof(w)), 1);
+	CHECK_STR(w, "e=x y");
+	CHECK_INT(cmdline_word(&p, w, sizeof(w)), 0);
+	p = "12345678";
+	CHECK_INT(cmdline_word(&p, w, sizeof(w)), -EINVAL);
+
+	/* A module's words, '-' and '_' alike, a grouped value quoted again for
+	 * the kernel, a flag without a value, nothing after "--". */
+	CHECK_INT(module_params("quiet virtio-net.napi_tx=1 virtio_netx.y=2 dm_crypt.z=3 "
+				"virtio_net.name=\"a b\" virtio_net.flag -- virtio_net.late=1",
+				"virtio_net", params, sizeof(params), &err), 0);
+	CHECK_STR(params, "napi_tx=1 name=\"a b\" flag");
+	CHECK_INT(module_params("dm_crypt.z=3", "dm-crypt", params, sizeof(params), &err), 0);
+	CHECK_STR(params, "z=3");
+	CHECK_INT(module_params("quiet", "ext4", params, sizeof(params), &err), 0);
+	CHECK_STR(params, "");
+	CHECK_INT(module_params("ext4.a=1 ext4.b=2", "ext4", params, 7, &err), -E2BIG);
+}
+
 int main(void)
 {
 	test_defaults();
@@ -200,5 +231,6 @@ int main(void)
 	test_precedence();
 	test_tee_key();
 	test_key_table();
+	test_cmdline_words();
 	return check_finish("test_config");
 }
