@@ -55,11 +55,7 @@ struct jwe_header {
 /* A received value made printable for an error message. */
 static const char *shown(const char *s, char buf[48])
 {
-	size_t i;
-
-	for (i = 0; s && s[i] && i < 40; i++)
-		buf[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
-	buf[i] = '\0';
+	sanitize_ascii(buf, 41, s ? s : "", s ? strnlen(s, 40) : 0);
 	return buf;
 }
 

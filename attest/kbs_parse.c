@@ -7,18 +7,6 @@
 #include "kbs_parse.h"
 #include "util.h"
 
-/* Copies at most n-1 bytes of s, printable ASCII only, for logs and err. */
-static void sanitize(char *dst, size_t n, const char *s, size_t len)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; i < len && o + 1 < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		dst[o++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
-	}
-	dst[o] = '\0';
-}
-
 void kbs_parse_error(const char *body, size_t len, char *type, size_t type_size, char *detail,
 		     size_t detail_size)
 {
@@ -30,12 +18,12 @@ void kbs_parse_error(const char *body, size_t len, char *type, size_t type_size,
 	if (t) {
 		const char *slash = strrchr(t, '/');
 		const char *name = slash ? slash + 1 : t;
-		sanitize(type, type_size, name, strlen(name));
+		sanitize_ascii(type, type_size, name, strlen(name));
 	}
 	if (d)
-		sanitize(detail, detail_size, d, strlen(d));
+		sanitize_ascii(detail, detail_size, d, strlen(d));
 	else if (!cJSON_IsObject(j))
-		sanitize(detail, detail_size < 81 ? detail_size : 81, body, len);
+		sanitize_ascii(detail, detail_size < 81 ? detail_size : 81, body, len);
 	cJSON_Delete(j);
 }
 
@@ -71,7 +59,7 @@ static int challenge_hash(const cJSON *extra, const char **hash, struct cw_err *
 		if (strcasecmp(sel->valuestring, names[i]) == 0)
 			*hash = names[i];
 	if (!*hash) {
-		sanitize(b, sizeof(b), sel->valuestring, strlen(sel->valuestring));
+		sanitize_ascii(b, sizeof(b), sel->valuestring, strlen(sel->valuestring));
 		r = cw_err_set(err, ENOTSUP, "challenge selects unsupported hash \"%s\"", b);
 	}
 out:

@@ -35,6 +35,11 @@ int text_append(char **p, size_t *len, size_t *cap, const void *s, size_t n);
 /* Copies src into dst of size n; returns -ENAMETOOLONG if it does not fit. */
 int strscpy(char *dst, const char *src, size_t n);
 
+/* Copies at most n-1 of the len bytes at s into dst (n >= 1), keeping
+ * printable ASCII and writing '?' for any other byte, and ends it with a
+ * NUL: received text made safe for logs and error messages. */
+void sanitize_ascii(char *dst, size_t n, const char *s, size_t len);
+
 /* Parses a whole decimal (or 0x hex) unsigned number within [min, max]. */
 int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
