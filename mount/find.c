@@ -212,8 +212,10 @@ static int scan(const struct spec *sp, char *dev, size_t devlen, struct seen *se
 		if (strlen(name) >= SYSNAME_MAX || !plain(name, "!_.:+-") ||
 		    strncmp(name, "ram", 3) == 0 || sys_size_zero(sysfd, name))
 			continue;
-		/* Our own mapping of an earlier attempt is not a candidate disk. */
-		if (sp->kind == SPEC_LUKS && strncmp(name, "dm-", 3) == 0)
+		/* Every device-mapper device here is one of our own mappings (no
+		 * LVM or udev in the initramfs): never a candidate disk, whose
+		 * decrypted content a UUID= or LABEL= could otherwise match. */
+		if (strncmp(name, "dm-", 3) == 0)
 			continue;
 		seen_add(seen, name);
 		if (sp->kind == SPEC_PATH)
