@@ -139,12 +139,8 @@ static int take_report(const struct request *q, uint8_t report[SNP_REPORT_SIZE],
 	if (size != SNP_REPORT_SIZE)
 		return cw_err_set(err, EBADMSG, "the firmware answered a %u-byte report (expected %d)",
 				  size, SNP_REPORT_SIZE);
-	if ((rc = snp_report_check(r, SNP_REPORT_SIZE, err)) < 0)
+	if ((rc = snp_report_bound(r, q->req.user_data, err)) < 0)
 		return cw_err_prefix(err, rc, "the firmware's report");
-	if (memcmp(r + SNP_OFF_REPORT_DATA, q->req.user_data, SNP_REPORT_DATA_SIZE) != 0)
-		return cw_err_set(err, EBADMSG, "the report does not carry our report data");
-	if (le32(r + 0x30) != 0)
-		return cw_err_set(err, EBADMSG, "the report is for VMPL %u, not 0", le32(r + 0x30));
 	memcpy(report, r, SNP_REPORT_SIZE);
 	return 0;
 }

@@ -29,7 +29,7 @@ static const struct field {
 	{ "policy", F_U64, 0x8, 8 },
 	{ "family_id", F_BYTES, 0x10, 16 },
 	{ "image_id", F_BYTES, 0x20, 16 },
-	{ "vmpl", F_U32, 0x30, 4 },
+	{ "vmpl", F_U32, SNP_OFF_VMPL, 4 },
 	{ "sig_algo", F_U32, 0x34, 4 },
 	{ "current_tcb", F_TCB, 0x38, 8 },
 	{ "plat_info", F_U64, 0x40, 8 },

@@ -17,6 +17,23 @@ int snp_report_check(const uint8_t *r, size_t len, struct cw_err *err)
 	return 0;
 }
 
+int snp_report_bound(const uint8_t r[SNP_REPORT_SIZE], const uint8_t rd[SNP_REPORT_DATA_SIZE],
+		     struct cw_err *err)
+{
+	uint32_t vmpl;
+	int rc;
+
+	if ((rc = snp_report_check(r, SNP_REPORT_SIZE, err)) < 0)
+		return rc;
+	if (memcmp(r + SNP_OFF_REPORT_DATA, rd, SNP_REPORT_DATA_SIZE) != 0)
+		return cw_err_set(err, EBADMSG, "offset 0x%x: the report does not carry our report data",
+				  SNP_OFF_REPORT_DATA);
+	if ((vmpl = le32(r + SNP_OFF_VMPL)) != 0)
+		return cw_err_set(err, EBADMSG, "offset 0x%x: the report is for VMPL %u, not 0",
+				  SNP_OFF_VMPL, vmpl);
+	return 0;
+}
+
 /* Family and model ranges as AMD assigns them (and the virtee crate and
  * Trustee's verifier read them). */
 enum snp_gen snp_generation(const uint8_t r[SNP_REPORT_SIZE])
@@ -232,7 +249,7 @@ void snp_report_describe(const uint8_t r[SNP_REPORT_SIZE], struct jw *w)
 	describe_policy(w, le64(r + 0x8));
 	jw_kv_hex(w, "family_id", r + 0x10, 16);
 	jw_kv_hex(w, "image_id", r + 0x20, 16);
-	jw_kv_u64(w, "vmpl", le32(r + 0x30));
+	jw_kv_u64(w, "vmpl", le32(r + SNP_OFF_VMPL));
 	jw_key(w, "signature_algo");
 	jw_object(w);
 	jw_kv_u64(w, "value", le32(r + 0x34));

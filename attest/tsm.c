@@ -130,9 +130,8 @@ static int check_blob(const uint8_t inblob[TSM_INBLOB_SIZE], struct tsm_blobs *o
 		if (out->outlen != SNP_REPORT_SIZE)
 			return cw_err_set(err, EBADMSG, "configfs-tsm: outblob of %zu bytes is not an "
 					  "SNP report (%d bytes)", out->outlen, SNP_REPORT_SIZE);
-		if (memcmp(out->outblob + SNP_OFF_REPORT_DATA, inblob, TSM_INBLOB_SIZE) != 0)
-			return cw_err_set(err, EBADMSG, "configfs-tsm: the report does not carry our "
-					  "report data (offset 0x50)");
+		if ((r = snp_report_bound(out->outblob, inblob, err)) < 0)
+			return cw_err_prefix(err, r, "configfs-tsm: outblob");
 		return 0;
 	}
 	if (out->outlen == 0)

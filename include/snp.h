@@ -12,6 +12,7 @@
 
 #define SNP_REPORT_SIZE 1184
 #define SNP_SIGNED_SIZE 0x2A0    /* the signature covers bytes [0, 0x2A0) */
+#define SNP_OFF_VMPL 0x30
 #define SNP_OFF_REPORT_DATA 0x50
 #define SNP_REPORT_DATA_SIZE 64
 #define SNP_OFF_HOST_DATA 0xC0
@@ -41,6 +42,14 @@ static inline uint32_t snp_le32(const uint8_t *p) { return le32(p); }
 /* Length 1184 and version 2 or later. Errors read
  * "expected 1184 bytes, got N" / "offset 0x0: report version 1 is not supported". */
 int snp_report_check(const uint8_t *r, size_t len, struct cw_err *err);
+
+/* Whether a report the guest just asked for is the one it asked for:
+ * version 2 or later, report_data at 0x50 equal to rd, and VMPL 0 (the
+ * level brokers accept). Both the /dev/sev-guest and the configfs-tsm
+ * paths check their answer with this. -EINVAL for the version,
+ * -EBADMSG for the rest. */
+int snp_report_bound(const uint8_t r[SNP_REPORT_SIZE], const uint8_t rd[SNP_REPORT_DATA_SIZE],
+		     struct cw_err *err);
 
 /* The processor generation from the cpuid fields (v3 and later); v2 is
  * SNP_GEN_V2. SNP_GEN_UNKNOWN for a family/model AMD has not assigned. */

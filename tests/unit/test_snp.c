@@ -399,6 +399,29 @@ static void test_malformed_reports(void)
 	CHECK_INT(snp_report_check(r, SNP_REPORT_SIZE, &err), -EINVAL);
 }
 
+/* The check both SNP providers make on the report they were handed. */
+static void test_report_bound(void)
+{
+	struct cw_err err = { "" };
+	uint8_t r[SNP_REPORT_SIZE], rd[SNP_REPORT_DATA_SIZE];
+
+	load(&vectors[0], r); /* version 2, VMPL 0 */
+	memcpy(rd, r + SNP_OFF_REPORT_DATA, sizeof(rd));
+	CHECK_INT(snp_report_bound(r, rd, &err), 0);
+	rd[63] ^= 1;
+	CHECK_INT(snp_report_bound(r, rd, &err), -EBADMSG);
+	CHECK_STR(err.msg, "offset 0x50: the report does not carry our report data");
+	rd[63] ^= 1;
+	r[0] = 1;
+	CHECK_INT(snp_report_bound(r, rd, &err), -EINVAL);
+	CHECK_STR(err.msg, "offset 0x0: report version 1 is not supported");
+
+	load(&vectors[1], r); /* version 3, VMPL 1 */
+	memcpy(rd, r + SNP_OFF_REPORT_DATA, sizeof(rd));
+	CHECK_INT(snp_report_bound(r, rd, &err), -EBADMSG);
+	CHECK_STR(err.msg, "offset 0x30: the report is for VMPL 1, not 0");
+}
+
 static void put_entry(uint8_t *e, const char *guid_hex, uint32_t off, uint32_t len)
 {
 	unhex(guid_hex, e, 16);
@@ -467,6 +490,7 @@ int main(void)
 	test_exact_u64_and_turin();
 	test_encode_rules();
 	test_malformed_reports();
+	test_report_bound();
 	test_cert_table();
 	test_request_errors();
 	return check_finish("test_snp");

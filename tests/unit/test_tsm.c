@@ -190,8 +190,18 @@ static void test_snp_model(const uint8_t *report)
 	CHECK_INT(run_model(&m, TSM_SNP, in, &b, &err), -EBADMSG);
 	CHECK(strstr(err.msg, "does not carry our report data") != NULL);
 
-	/* a blob that is not a report */
+	/* a report for another VMPL than the 0 asked for */
+	uint8_t vmpl1[SNP_REPORT_SIZE];
+	memcpy(vmpl1, report, sizeof(vmpl1));
+	vmpl1[SNP_OFF_VMPL] = 1;
 	m.rd_off = 0x50;
+	m.outblob = vmpl1;
+	CHECK_INT(run_model(&m, TSM_SNP, in, &b, &err), -EBADMSG);
+	CHECK(strstr(err.msg, "configfs-tsm: outblob: offset 0x30: the report is for VMPL 1") != NULL);
+	CHECK(b.outblob == NULL);
+	m.outblob = report;
+
+	/* a blob that is not a report */
 	m.outlen = 1000;
 	CHECK_INT(run_model(&m, TSM_SNP, in, &b, &err), -EBADMSG);
 	CHECK(strstr(err.msg, "outblob of 1000 bytes is not an SNP report") != NULL);
