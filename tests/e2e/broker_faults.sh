@@ -201,15 +201,9 @@ test_broker_https_wrong_ca() {
 # init-data on an emulated SEV-SNP guest (tests/tee-emul, TEST-ONLY, on Debian's 6.1 kernel):
 # the "host" launches it with HOST_DATA = the document's SHA-256, or with something else.
 bf_snp_setup() {
-    local env d="$work/snp" conf m
+    local d="$work/snp"
     [ -n "${bf_snp_initrd:-}" ] && return 0
-    env=$("$top/tools/tee-emul.sh" 2> "$work/bf-tee-emul.err" | tail -n 1)
-    if [ ! -f "$env" ]; then
-        fail "tools/tee-emul.sh failed: $(tail -n 3 "$work/bf-tee-emul.err")"
-        return 1
-    fi
-    # shellcheck source=/dev/null
-    . "$env"
+    tee_env || return 1
     mkdir -p "$d"
     printf 'algorithm = "sha256"\nversion = "0.1.0"\n\n[data]\n"agent.toml" = %s\n' \
         "'''
@@ -218,17 +212,10 @@ url = 'http://10.0.2.100:8080'
 '''" > "$d/init-data.toml"
     bf_snp_host_data=$(sha256sum "$d/init-data.toml" | cut -c1-64)
     bf_snp_measurement=$(printf '5a%.0s' {1..48})
-    conf="$d/cwinit.json"
-    echo '{"tee":"snp","init_data":"/etc/cwinit/init-data.toml"}' > "$conf"
-    local args=(--init "$CWINIT_BIN" --output "$work/bf-snp.cpio.gz" --config "$conf"
-                --kernel-modules "$TEE_EMUL_MODULES_61"
-                --add "$d/init-data.toml:/etc/cwinit/init-data.toml")
     # shellcheck disable=SC2086  # a list of module names
-    for m in "${E2E_MODULES[@]}" $TEE_EMUL_MODULE_NAMES; do args+=(--module "$m"); done
-    if ! "$top/initramfs/mkinitramfs" "${args[@]}" > "$work/bf-snp.sums"; then
-        fail "mkinitramfs for the SNP initramfs failed"
-        return 1
-    fi
+    tee_initramfs "$work/bf-snp.cpio.gz" "$TEE_EMUL_MODULES_61" \
+        '{"tee":"snp","init_data":"/etc/cwinit/init-data.toml"}' $TEE_EMUL_MODULE_NAMES \
+        --add "$d/init-data.toml:/etc/cwinit/init-data.toml" || return 1
     bf_snp_initrd="$work/bf-snp.cpio.gz"
 }
 

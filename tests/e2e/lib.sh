@@ -28,6 +28,47 @@ e2e_initramfs() {
     rm -f "$conf"
 }
 
+# The emulated TEEs (tests/tee-emul, TEST-ONLY), for tests/e2e/run's tests, which provide fail
+# and $work. tee_env: the module builds, test keys and kernels (tools/tee-emul.sh, cached),
+# sourced once per run; on failure, fail and 1 (and the next caller tries again).
+tee_env_file=''
+tee_env() {
+    [ -n "$tee_env_file" ] && return 0
+    if ! tee_env_file=$("$top/tools/tee-emul.sh" 2> "$work/tee-emul.err" | tail -n 1) ||
+            [ ! -f "$tee_env_file" ]; then
+        fail "tools/tee-emul.sh failed: $(tail -n 3 "$work/tee-emul.err")"
+        tee_env_file=''
+        return 1
+    fi
+    # shellcheck source=/dev/null
+    . "$tee_env_file"
+}
+
+# tee_initramfs OUT MODULES_TREE CONFIG_JSON [MODULE... | --add SRC:DST]: once per OUT, an
+# initramfs for the kernel of MODULES_TREE with the e2e modules and the given ones (with their
+# dependencies), and the files added; on failure, fail and 1.
+tee_initramfs() {
+    local out=$1 tree=$2 config=$3 conf m rc=0
+    shift 3
+    [ -f "$out" ] && return 0
+    conf=$(mktemp)
+    printf '%s\n' "$config" > "$conf"
+    local args=(--init "$CWINIT_BIN" --output "$out.tmp" --config "$conf" --kernel-modules "$tree")
+    for m in "${E2E_MODULES[@]}"; do args+=(--module "$m"); done
+    while [ $# -gt 0 ]; do
+        if [ "$1" = --add ]; then args+=(--add "$2"); shift 2
+        else args+=(--module "$1"); shift; fi
+    done
+    if "$top/initramfs/mkinitramfs" "${args[@]}" > "$out.sums" 2> "$out.err"; then
+        mv "$out.tmp" "$out"
+    else
+        fail "mkinitramfs for $out failed: $(tail -n 1 "$out.err")"
+        rc=1
+    fi
+    rm -f "$conf"
+    return "$rc"
+}
+
 # e2e_rootfs DIR: a minimal root with busybox, a user "app" (1000:1000,
 # also in groups audio 29 and video 44) and the workload scripts.
 e2e_rootfs() {

@@ -9,28 +9,17 @@
 # disk whose workload prints a few facts and exits 3. Returns 1 (after fail) when it cannot.
 mkcw_prepare() {
     [ -n "${mkcw_disk:-}" ] && return 0
-    local env root conf args m
-    if ! env=$("$top/tools/tee-emul.sh" 2> "$work/tee-emul.err" | tail -n 1) || [ ! -f "$env" ]; then
-        fail "tools/tee-emul.sh failed: $(tail -n 1 "$work/tee-emul.err")"
-        return 1
-    fi
-    # shellcheck source=/dev/null
-    . "$env"
+    local root
+    tee_env || return 1
     mkcw_kernel="$TEE_EMUL_KERNEL_61/vmlinux"
     mkcw_measurement=$(head -c 48 /dev/urandom | od -An -tx1 -v | tr -d ' \n')
     mkcw_id=$(head -c 32 /dev/urandom | od -An -tx1 -v | tr -d ' \n') # buildah's default form
     # Everything libkrun's kernel has built in or does without: modules and the NIC only.
     mkcw_initrd="$work/mkcw.cpio.gz"
-    conf="$work/mkcw-cwinit.json"
-    printf '{"net_interface":"eth0","net_address":"10.0.2.15/24","shutdown":"reboot"}\n' > "$conf"
-    args=(--init "$CWINIT_BIN" --output "$mkcw_initrd" --config "$conf"
-          --kernel-modules "$TEE_EMUL_MODULES_61")
-    # shellcheck disable=SC2086  # a list of names
-    for m in "${E2E_MODULES[@]}" $TEE_EMUL_MODULE_NAMES; do args+=(--module "$m"); done
-    if ! "$top/initramfs/mkinitramfs" "${args[@]}" > "$mkcw_initrd.sums" 2> "$work/mkcw-initrd.err"; then
-        fail "mkinitramfs failed: $(tail -n 1 "$work/mkcw-initrd.err")"
-        return 1
-    fi
+    # shellcheck disable=SC2086  # a list of module names
+    tee_initramfs "$mkcw_initrd" "$TEE_EMUL_MODULES_61" \
+        '{"net_interface":"eth0","net_address":"10.0.2.15/24","shutdown":"reboot"}' \
+        $TEE_EMUL_MODULE_NAMES || return 1
 
     root=$(mkroot mkcw 'echo "CMDLINE-CWINIT-WORDS: $(tr " " "\n" < /proc/cmdline | grep -c "^cwinit\.")"
 while read -r _ mnt fs _; do [ "$mnt" = / ] && rootfs=$fs; done < /proc/mounts

@@ -9,20 +9,11 @@
 TEE_MEASUREMENT=$(printf '5a%.0s' {1..48})
 TEE_HOST_DATA=$(printf 'c3%.0s' {1..32})
 TEE_MRTD=$(printf '7d%.0s' {1..48})
-tee_env_file=''
 
-# tee_env: the module builds, test keys and kernels (tools/tee-emul.sh, cached), once per run.
-tee_env() {
-    [ -n "$tee_env_file" ] && return 0
-    tee_env_file=$("$top/tools/tee-emul.sh" 2> "$work/tee-emul.err" | tail -n 1)
-    if [ ! -f "$tee_env_file" ]; then
-        fail "tools/tee-emul.sh failed: $(tail -n 3 "$work/tee-emul.err")"
-        tee_env_file=''
-        return 1
-    fi
-    # shellcheck source=/dev/null
-    . "$tee_env_file"
-    # The broker verifies both kinds of evidence; the session's tee picks the verifier.
+# tee_ready: tee_env, and the broker's arguments for both kinds of evidence (the session's tee
+# picks the verifier).
+tee_ready() {
+    tee_env || return 1
     tee_broker=(--broker-arg --snp-trusted-cert --broker-arg "$TEE_EMUL_VCEK_CERT_PEM"
                 --broker-arg --snp-measurement --broker-arg "$TEE_MEASUREMENT"
                 --broker-arg --snp-host-data --broker-arg "$TEE_HOST_DATA"
@@ -30,40 +21,16 @@ tee_env() {
                 --broker-arg --tdx-mrtd --broker-arg "$TEE_MRTD")
 }
 
-# tee_initramfs OUT KERNEL_DIR MODULES_TREE CONFIG_JSON [MODULE... | --add SRC:DST]: an
-# initramfs for that kernel with the e2e modules and the given ones (with their dependencies),
-# and the files added.
-tee_initramfs() {
-    local out=$1 kdir=$2 tree=$3 config=$4 conf m
-    shift 4
-    [ -f "$out" ] && return 0
-    conf=$(mktemp)
-    printf '%s\n' "$config" > "$conf"
-    local args=(--init "$CWINIT_BIN" --output "$out.tmp" --config "$conf" --kernel-modules "$tree")
-    for m in "${E2E_MODULES[@]}"; do args+=(--module "$m"); done
-    while [ $# -gt 0 ]; do
-        if [ "$1" = --add ]; then args+=(--add "$2"); shift 2
-        else args+=(--module "$1"); shift; fi
-    done
-    if "$top/initramfs/mkinitramfs" "${args[@]}" > "$out.sums" 2> "$out.err"; then
-        mv "$out.tmp" "$out"
-    else
-        fail "mkinitramfs for $out failed: $(tail -n 1 "$out.err")"
-    fi
-    rm -f "$conf"
-}
-
 # tee_image KERNEL(61|612) TEE: $img, an initramfs saying tee=TEE with tee_emul loaded.
 tee_image() {
     local kdir tree
-    tee_env || return 1
+    tee_ready || return 1
     if [ "$1" = 61 ]; then kdir=$TEE_EMUL_KERNEL_61 tree=$TEE_EMUL_MODULES_61
     else kdir=$TEE_EMUL_KERNEL_612 tree=$TEE_EMUL_MODULES_612; fi
     img="$work/tee-$1-$2.cpio.gz"
     kernel="$kdir/vmlinux"
     # shellcheck disable=SC2086  # a list of module names
-    tee_initramfs "$img" "$kdir" "$tree" "{\"tee\":\"$2\"}" $TEE_EMUL_MODULE_NAMES
-    [ -f "$img" ]
+    tee_initramfs "$img" "$tree" "{\"tee\":\"$2\"}" $TEE_EMUL_MODULE_NAMES
 }
 
 # tee_boot NAME KERNEL TEE MODE [EXTRA]: a workload disk, the good key, the verifying broker,
@@ -204,13 +171,12 @@ tee_tdx_document() {
 # carries that document, launched with MRCONFIGID.
 tee_tdx_init_data() {
     local name=$1 img=$work/tdx-init/initrd.cpio.gz root
-    tee_env || return 1
+    tee_ready || return 1
     tee_tdx_document
     # shellcheck disable=SC2086  # a list of module names
-    tee_initramfs "$img" "$TEE_EMUL_KERNEL_612" "$TEE_EMUL_MODULES_612" \
+    tee_initramfs "$img" "$TEE_EMUL_MODULES_612" \
         '{"tee":"tdx","init_data":"/etc/cwinit/init-data.toml"}' $TEE_EMUL_MODULE_NAMES \
-        --add "$tee_tdx_doc:/etc/cwinit/init-data.toml"
-    [ -f "$img" ] || return 1
+        --add "$tee_tdx_doc:/etc/cwinit/init-data.toml" || return 1
     root=$(mkroot "$name" 'exit 0')
     e2e_disk "$work/$name.img" "$root" "$(image_config '["/bin/sh","/srv/work/run.sh"]' '[]')" "$pass"
     E2E_KERNEL=$TEE_EMUL_KERNEL_612/vmlinux e2e_boot "$work/$name.log" --initrd "$img" \
@@ -243,9 +209,9 @@ test_tee_tdx_init_data_mismatch() {
 
 test_tee_auto_none() {
     # No TEE at all: auto fails closed and never falls back to sample.
-    local img="$work/tee-none.cpio.gz" log="$work/tee-none.log" root
-    tee_initramfs "$img" "$(e2e_kernel_dir)" "$(e2e_kernel_dir)/lib/modules/$(cat "$(e2e_kernel_dir)/version")" \
-        '{"tee":"auto"}'
+    local img="$work/tee-none.cpio.gz" log="$work/tee-none.log" root kdir
+    kdir=$(e2e_kernel_dir)
+    tee_initramfs "$img" "$kdir/lib/modules/$(cat "$kdir/version")" '{"tee":"auto"}' || return
     root=$(mkroot tee-none 'exit 0')
     e2e_disk "$work/tee-none.img" "$root" "$(image_config '["/bin/sh","/srv/work/run.sh"]' '[]')" "$pass"
     e2e_boot "$log" --initrd "$img" --disk "$work/tee-none.img" \
