@@ -7,9 +7,14 @@
 # on demand by a kernel with modprobe; we have none).
 E2E_MODULES=(virtio_pci virtio_blk virtio_net dm_crypt ecb xts aesni_intel crc32c_generic ext4)
 
-# Prints the kernel directory (vmlinux, lib/modules/<version>).
+# Prints the kernel directory (vmlinux, lib/modules/<version>): $E2E_KERNEL_DIR when the caller
+# has set it (tests/e2e/run does, once), else tools/guest-kernel.sh's answer (an apt query).
 e2e_kernel_dir() {
-    "$top/tools/guest-kernel.sh" | tail -n 1
+    if [ -n "${E2E_KERNEL_DIR:-}" ]; then
+        printf '%s\n' "$E2E_KERNEL_DIR"
+    else
+        "$top/tools/guest-kernel.sh" | tail -n 1
+    fi
 }
 
 # e2e_initramfs OUT CONFIG_JSON [mkinitramfs args...]: the cwinit initramfs
