@@ -59,6 +59,7 @@ struct cw_snp_guest_request_ioctl {
 
 _Static_assert(sizeof(struct cw_snp_report_req) == 96, "snp_report_req is 96 bytes");
 _Static_assert(sizeof(struct cw_snp_ext_report_req) == 112, "snp_ext_report_req is 112 bytes");
+_Static_assert(offsetof(struct cw_snp_ext_report_req, data) == 0, "data first");
 _Static_assert(offsetof(struct cw_snp_ext_report_req, certs_len) == 104, "certs_len at 104");
 _Static_assert(sizeof(struct cw_snp_guest_request_ioctl) == 32, "snp_guest_request_ioctl is 32 bytes");
 _Static_assert(offsetof(struct cw_snp_guest_request_ioctl, fw_error) == 24, "fw_error at 24");
@@ -106,9 +107,10 @@ int snp_request_error(const char *request, int e, uint32_t fw_error, uint32_t vm
 			  vmm_error_name(vmm_error));
 }
 
+/* One request buffer for both ioctls: SNP_GET_REPORT reads only the
+ * leading snp_report_req (ext.data), SNP_GET_EXT_REPORT the whole. */
 struct request {
 	int fd;
-	struct cw_snp_report_req req;
 	struct cw_snp_ext_report_req ext;
 	struct cw_snp_guest_request_ioctl io;
 	uint8_t resp[RESP_SIZE];
@@ -120,7 +122,7 @@ static int issue(struct request *q, unsigned long cmd)
 	memset(q->resp, 0, sizeof(q->resp));
 	memset(&q->io, 0, sizeof(q->io));
 	q->io.msg_version = 1;
-	q->io.req_data = (uintptr_t)(cmd == CW_SNP_GET_REPORT ? (void *)&q->req : (void *)&q->ext);
+	q->io.req_data = (uintptr_t)&q->ext;
 	q->io.resp_data = (uintptr_t)q->resp;
 	return ioctl(q->fd, cmd, &q->io) < 0 ? -errno : 0;
 }
@@ -139,7 +141,7 @@ static int take_report(const struct request *q, uint8_t report[SNP_REPORT_SIZE],
 	if (size != SNP_REPORT_SIZE)
 		return cw_err_set(err, EBADMSG, "the firmware answered a %u-byte report (expected %d)",
 				  size, SNP_REPORT_SIZE);
-	if ((rc = snp_report_bound(r, q->req.user_data, err)) < 0)
+	if ((rc = snp_report_bound(r, q->ext.data.user_data, err)) < 0)
 		return cw_err_prefix(err, rc, "the firmware's report");
 	memcpy(report, r, SNP_REPORT_SIZE);
 	return 0;
@@ -155,7 +157,6 @@ static int request_report(struct request *q, uint8_t report[SNP_REPORT_SIZE], ui
 	uint32_t need;
 	int rc;
 
-	memcpy(&q->ext.data, &q->req, sizeof(q->req));
 	rc = issue(q, CW_SNP_GET_EXT_REPORT);
 	if (rc == 0 && q->io.vmm_error == 0)
 		return take_report(q, report, err); /* the host offers no certificates */
@@ -213,8 +214,8 @@ int snp_dev_report(const char *dev, const uint8_t report_data[SNP_REPORT_DATA_SI
 	if (flock(q->fd, LOCK_EX) < 0) {
 		rc = cw_err_set(err, errno, "flock %s: %m", dev);
 	} else {
-		memcpy(q->req.user_data, report_data, SNP_REPORT_DATA_SIZE);
-		q->req.vmpl = 0;
+		memcpy(q->ext.data.user_data, report_data, SNP_REPORT_DATA_SIZE);
+		q->ext.data.vmpl = 0;
 		rc = request_report(q, report, certs, certs_len, err);
 	}
 	close(q->fd);
