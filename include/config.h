@@ -62,6 +62,10 @@ struct cw_config {
 
 void config_defaults(struct cw_config *c);
 
+/* A device-mapper name, for the root's and the volumes' mapper: letters,
+ * digits, '_', '.', '-', not empty and not starting with '.'. */
+bool mapper_name_ok(const char *v);
+
 /* Sets one key from a string value, if src is at least as strong as the
  * source that set it before. Returns 0 (also when ignored as weaker),
  * -ENOENT for an unknown key, -EINVAL for a bad value (err says why). */

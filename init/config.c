@@ -43,6 +43,7 @@ static int check_protocol(const char *v, struct cw_err *err);
 static int check_workload_id(const char *v, struct cw_err *err);
 static int check_gen(const char *v, struct cw_err *err);
 static int check_tee_key(const char *v, struct cw_err *err);
+static int check_mapper(const char *v, struct cw_err *err);
 
 #define STR(n, cs, chk, m, d) { #n, K_STR, offsetof(struct cw_config, n), \
 	sizeof(((struct cw_config *)0)->n), cs, 0, 0, chk, m, d }
@@ -56,7 +57,7 @@ static const struct key keys[] = {
 	STR(snp_gen, CS_LOWER, check_gen, "reference-kbs: SNP processor generation named in the evidence, milan or genoa", "milan"),
 	STR(tee, CS_LOWER, NULL, "Evidence provider: auto (the first present of configfs-tsm, /dev/sev-guest, /dev/tdx_guest; never sample), snp, tsm, tdx, or sample (tests only)", "auto"),
 	STR(root, CS_ANY_PRINT, check_root, "Root device: /dev path, UUID=, LABEL=, PARTUUID=; empty = first LUKS device", "(first LUKS device)"),
-	STR(mapper, CS_NAME, NULL, "Device-mapper name of the unlocked root", "cwroot"),
+	STR(mapper, CS_NAME, check_mapper, "Device-mapper name of the unlocked root", "cwroot"),
 	STR(fstype, CS_LOWER, NULL, "Root filesystem type; empty = detect (ext4, xfs, erofs, btrfs, ...)", "(detect)"),
 	STR(mount_options, CS_ANY_PRINT, NULL, "Filesystem-specific mount options of the root", "(none)"),
 	{ "readonly", K_BOOL, offsetof(struct cw_config, readonly), 0, 0, 0, 0, NULL, "Mount the root (and map it) read-only", "false" },
@@ -126,6 +127,19 @@ static bool charset_ok(enum charset cs, const char *v)
 		}
 	}
 	return true;
+}
+
+bool mapper_name_ok(const char *v)
+{
+	return *v && v[0] != '.' && charset_ok(CS_NAME, v);
+}
+
+static int check_mapper(const char *v, struct cw_err *err)
+{
+	if (!mapper_name_ok(v))
+		return cw_err_set(err, EINVAL, "must be letters, digits, '_', '.', '-', not starting "
+				  "with '.'");
+	return 0;
 }
 
 static int check_url(const char *v, struct cw_err *err)

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <cjson/cJSON.h>
+#include "config.h"
 #include "kbs.h"
 #include "util.h"
 #include "volumes.h"
@@ -32,14 +33,6 @@ static bool printable_nospace(const char *s)
 {
 	for (; *s; s++)
 		if (*s <= ' ' || *s >= 0x7f)
-			return false;
-	return true;
-}
-
-static bool name_chars(const char *s, const char *extra)
-{
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && !strchr(extra, *s))
 			return false;
 	return true;
 }
@@ -119,7 +112,7 @@ static int check_resource(const char *v, struct cw_err *err)
 
 static int check_mapper(const char *v, struct cw_err *err)
 {
-	if (!*v || v[0] == '.' || !name_chars(v, "_.-"))
+	if (!mapper_name_ok(v))
 		return cw_err_set(err, EINVAL, "mapper: must be letters, digits, '_', '.', '-', "
 				  "not starting with '.'");
 	return 0;

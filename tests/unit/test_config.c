@@ -114,6 +114,13 @@ static void test_cmdline(void)
 	CHECK(strstr(err.msg, "bogus") != NULL);
 	CHECK(config_load_cmdline(&c, "cwinit.modules=a,,b", &err) < 0);
 	CHECK(config_load_cmdline(&c, "cwinit.modules=a,", &err) < 0);
+	/* The host may set the root's mapper: never a name that leaves /dev/mapper. */
+	CHECK(config_load_cmdline(&c, "cwinit.mapper=..", &err) < 0);
+	CHECK(config_load_cmdline(&c, "cwinit.mapper=.hidden", &err) < 0);
+	CHECK(config_load_cmdline(&c, "cwinit.mapper=", &err) < 0);
+	CHECK_STR(c.mapper, "cwroot");
+	CHECK_INT(config_load_cmdline(&c, "cwinit.mapper=root-1.x", &err), 0);
+	CHECK_STR(c.mapper, "root-1.x");
 }
 
 static void test_precedence(void)
