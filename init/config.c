@@ -14,6 +14,7 @@
 #include "kbs.h"
 #include "log.h"
 #include "refkbs.h"
+#include "teekey.h"
 #include "util.h"
 
 
@@ -194,7 +195,9 @@ static int check_gen(const char *v, struct cw_err *err)
 
 static int check_tee_key(const char *v, struct cw_err *err)
 {
-	if (!strcmp(v, "ec-p256") || !strcmp(v, "ec-p521") || !strcmp(v, "rsa-3072"))
+	enum teekey_type type;
+
+	if (teekey_type_parse(v, &type) == 0)
 		return 0;
 	return cw_err_set(err, EINVAL, "must be ec-p256, ec-p521 or rsa-3072");
 }
