@@ -5,6 +5,18 @@
 #include "tsm.h"
 #include "util.h"
 
+int report_data_pad(const uint8_t *rd, size_t len, uint8_t out[REPORT_DATA_PADDED],
+		    struct cw_err *err)
+{
+	if (len > REPORT_DATA_PADDED)
+		return cw_err_set(err, EINVAL, "report_data of %zu bytes (at most %d)", len,
+				  REPORT_DATA_PADDED);
+	memset(out, 0, REPORT_DATA_PADDED);
+	if (len)
+		memcpy(out, rd, len);
+	return 0;
+}
+
 /* Hardware TEEs, in the order `auto` tries them: configfs-tsm (the
  * interface upstream Linux keeps), then the older device ioctls. The two
  * `tsm` entries differ only in the broker `tee` they produce evidence for;

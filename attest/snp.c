@@ -57,6 +57,9 @@ struct cw_snp_guest_request_ioctl {
 #define VMM_ERR_BUSY 2
 #define PAGE 4096u
 
+_Static_assert(SNP_REPORT_DATA_SIZE == REPORT_DATA_PADDED && TSM_INBLOB_SIZE == REPORT_DATA_PADDED,
+	       "report_data_pad fills SNP REPORT_DATA and the configfs-tsm inblob");
+
 _Static_assert(sizeof(struct cw_snp_report_req) == 96, "snp_report_req is 96 bytes");
 _Static_assert(sizeof(struct cw_snp_ext_report_req) == 112, "snp_ext_report_req is 112 bytes");
 _Static_assert(offsetof(struct cw_snp_ext_report_req, data) == 0, "data first");
@@ -223,17 +226,6 @@ int snp_dev_report(const char *dev, const uint8_t report_data[SNP_REPORT_DATA_SI
 	return rc;
 }
 
-/* report_data of up to 64 bytes, zero-padded as SNP and Trustee want it. */
-static int pad_report_data(const uint8_t *rd, size_t len, uint8_t out[64], struct cw_err *err)
-{
-	if (len > 64)
-		return cw_err_set(err, EINVAL, "report_data of %zu bytes (at most 64)", len);
-	memset(out, 0, 64);
-	if (len)
-		memcpy(out, rd, len);
-	return 0;
-}
-
 static int evidence_from(const uint8_t report[SNP_REPORT_SIZE], const uint8_t *table,
 			 size_t table_len, char **json, struct cw_err *err)
 {
@@ -254,12 +246,12 @@ static int snp_detect(void)
 
 static int snp_get_evidence(const uint8_t *rd, size_t len, char **json, struct cw_err *err)
 {
-	uint8_t data[64], report[SNP_REPORT_SIZE];
+	uint8_t data[SNP_REPORT_DATA_SIZE], report[SNP_REPORT_SIZE];
 	_cleanup_free_ uint8_t *certs = NULL;
 	size_t certs_len;
 	int rc;
 
-	if ((rc = pad_report_data(rd, len, data, err)) < 0 ||
+	if ((rc = report_data_pad(rd, len, data, err)) < 0 ||
 	    (rc = snp_dev_report(SNP_GUEST_DEVICE, data, report, &certs, &certs_len, err)) < 0)
 		return rc;
 	return evidence_from(report, certs, certs_len, json, err);
@@ -275,10 +267,10 @@ static int tsm_snp_detect(void)
 static int tsm_snp_get_evidence(const uint8_t *rd, size_t len, char **json, struct cw_err *err)
 {
 	struct tsm_blobs b;
-	uint8_t data[64];
+	uint8_t data[TSM_INBLOB_SIZE];
 	int rc;
 
-	if ((rc = pad_report_data(rd, len, data, err)) < 0 ||
+	if ((rc = report_data_pad(rd, len, data, err)) < 0 ||
 	    (rc = tsm_report(TSM_REPORT_ROOT, TSM_SNP, data, &b, err)) < 0)
 		return rc;
 	rc = evidence_from(b.outblob, b.auxblob, b.auxlen, json, err);

@@ -22,6 +22,9 @@
 #define CCEL_PATH "/sys/firmware/acpi/tables/data/CCEL"
 #define CCEL_MAX (16 * 1024 * 1024)
 
+_Static_assert(TDX_REPORT_DATA_SIZE == REPORT_DATA_PADDED && TSM_INBLOB_SIZE == REPORT_DATA_PADDED,
+	       "report_data_pad fills TDX REPORTDATA and the configfs-tsm inblob");
+
 /* <linux/tdx-guest.h> (Linux 6.2+) is not in Debian 12's headers. */
 struct cw_tdx_report_req {
 	uint8_t reportdata[TDX_REPORT_DATA_SIZE];
@@ -105,11 +108,8 @@ static int tdx_get_evidence(const uint8_t *rd, size_t len, char **json, struct c
 	size_t log_len = 0;
 	int rc;
 
-	if (len > TSM_INBLOB_SIZE)
-		return cw_err_set(err, EINVAL, "report_data of %zu bytes (at most 64)", len);
-	memset(data, 0, sizeof(data));
-	if (len)
-		memcpy(data, rd, len);
+	if ((rc = report_data_pad(rd, len, data, err)) < 0)
+		return rc;
 	rc = tsm_report(TSM_REPORT_ROOT, TSM_TDX, data, &b, err);
 	if (rc == -ENOENT || rc == -ENODEV)
 		return cw_err_prefix(err, rc, "no TDX quote (quotes come from configfs-tsm: Linux "

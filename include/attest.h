@@ -16,6 +16,13 @@ struct evidence_provider {
 			    struct cw_err *err);
 };
 
+/* report_data (the binding digest, at most 64 bytes) zero-padded to the
+ * 64 bytes that SNP REPORT_DATA, TDX REPORTDATA and configfs-tsm's inblob
+ * hold, as Trustee's verifiers pad it. -EINVAL for more than 64 bytes. */
+#define REPORT_DATA_PADDED 64
+int report_data_pad(const uint8_t *rd, size_t len, uint8_t out[REPORT_DATA_PADDED],
+		    struct cw_err *err);
+
 /* Resolves a configured TEE name: "auto" (the first present of configfs-tsm,
  * /dev/sev-guest, /dev/tdx_guest; never the sample TEE), "snp", "tdx",
  * "tsm" (whichever provider configfs-tsm has) or "sample". Returns NULL
