@@ -33,48 +33,13 @@ static int buf_put(struct buf *b, const char *s, size_t n)
 
 static int buf_puts(struct buf *b, const char *s) { return buf_put(b, s, strlen(s)); }
 
-/* Decodes one UTF-8 sequence at s; returns its length and sets *cp, or 0
- * for an invalid, overlong, surrogate or out-of-range sequence. */
-static size_t utf8_next(const unsigned char *s, uint32_t *cp)
-{
-	uint32_t c = s[0];
-	size_t n, i;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xc2 && c <= 0xdf) {
-		n = 2;
-		c &= 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		n = 3;
-		c &= 0x0f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4;
-		c &= 0x07;
-	} else {
-		return 0;
-	}
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (s[i] & 0x3f);
-	}
-	if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)) ||
-	    (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return n;
-}
-
 static bool utf8_valid(const char *s)
 {
-	uint32_t cp;
-	size_t n;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n, len = strlen(s);
 
-	for (const unsigned char *p = (const unsigned char *)s; *p; p += n)
-		if (!(n = utf8_next(p, &cp)))
+	for (size_t i = 0; i < len; i += n)
+		if (!(n = utf8_seq(p + i, len - i, NULL)))
 			return false;
 	return true;
 }
@@ -97,7 +62,8 @@ static int u16_next(struct u16_iter *it)
 	}
 	if (!*it->p)
 		return -1;
-	n = utf8_next(it->p, &cp);
+	/* A NUL ends a sequence early, so at most 4 bytes need looking at. */
+	n = utf8_seq(it->p, strnlen((const char *)it->p, 4), &cp);
 	it->p += n ? n : 1;
 	if (cp < 0x10000)
 		return (int)cp;

@@ -112,34 +112,6 @@ static size_t put_utf8(char *o, uint32_t c)
 	return 4;
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	uint32_t c = s[0];
-	size_t k;
-
-	if (c >= 0xc2 && c <= 0xdf)
-		k = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		k = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		k = 4;
-	else
-		return 0;
-	if (n < k)
-		return 0;
-	c &= 0x3f >> (k - 1);
-	for (size_t i = 1; i < k; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (s[i] & 0x3f);
-	}
-	if ((k == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
-	    (k == 4 && (c < 0x10000 || c > 0x10ffff)))
-		return 0;
-	return k;
-}
-
 /* The decoded text is never longer than the quoted source. */
 static int string(struct parser *p, char **out, size_t *outlen)
 {
@@ -162,7 +134,7 @@ static int string(struct parser *p, char **out, size_t *outlen)
 			return fail(p, "control character in string");
 		}
 		if (c != '\\') {
-			k = c < 0x80 ? 1 : utf8_len((const unsigned char *)p->s + p->pos, end - p->pos);
+			k = utf8_seq((const unsigned char *)p->s + p->pos, end - p->pos, NULL);
 			if (!k) {
 				free(buf);
 				return fail(p, "invalid UTF-8 in string");

@@ -40,6 +40,12 @@ int strscpy(char *dst, const char *src, size_t n);
  * NUL: received text made safe for logs and error messages. */
 void sanitize_ascii(char *dst, size_t n, const char *s, size_t len);
 
+/* Decodes the UTF-8 sequence at s (n bytes available): its length (1-4)
+ * with the code point in *cp (cp may be NULL), or 0 when it is truncated,
+ * not the shortest form, a surrogate or beyond U+10FFFF, or n is 0. NUL
+ * is a valid one-byte sequence; callers that refuse it say so. */
+size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp);
+
 /* Parses a whole decimal (or 0x hex) unsigned number within [min, max]. */
 int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 

@@ -117,6 +117,39 @@ void sanitize_ascii(char *dst, size_t n, const char *s, size_t len)
 	dst[o] = '\0';
 }
 
+size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	uint32_t c;
+	size_t k;
+
+	if (n == 0)
+		return 0;
+	c = s[0];
+	if (c < 0x80)
+		k = 1;
+	else if (c >= 0xc2 && c <= 0xdf)
+		k = 2, c &= 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		k = 3, c &= 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		k = 4, c &= 0x07;
+	else
+		return 0; /* a continuation byte, an overlong lead (c0, c1) or f5-ff */
+	if (n < k)
+		return 0;
+	for (size_t i = 1; i < k; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if ((k == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
+	    (k == 4 && (c < 0x10000 || c > 0x10ffff)))
+		return 0;
+	if (cp)
+		*cp = c;
+	return k;
+}
+
 int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
 	unsigned long long v;

@@ -8,6 +8,7 @@
 #include "check.h"
 #include "jcs.h"
 #include "teekey.h"
+#include "util.h"
 
 /* Canonical text of a JSON document, or NULL if parsing or JCS failed. */
 static char *canon(const char *json, int *rc)
@@ -169,6 +170,53 @@ static void test_parse_exact(void)
 	CHECK(json_parse_exact("", 0) == NULL);
 }
 
+/* The one UTF-8 decoder jcs, jsonr and initdata share. */
+static void test_utf8_seq(void)
+{
+	static const struct {
+		const char *s;
+		size_t n, len;
+		uint32_t cp;
+	} v[] = {
+		{ "A", 1, 1, 0x41 },
+		{ "", 1, 1, 0 },                        /* NUL is valid; callers refuse it */
+		{ "\xc2\x80", 2, 2, 0x80 },
+		{ "\xdf\xbf", 2, 2, 0x7ff },
+		{ "\xe0\xa0\x80", 3, 3, 0x800 },
+		{ "\xed\x9f\xbf", 3, 3, 0xd7ff },
+		{ "\xee\x80\x80", 3, 3, 0xe000 },
+		{ "\xef\xbf\xbf", 3, 3, 0xffff },
+		{ "\xf0\x90\x80\x80", 4, 4, 0x10000 },
+		{ "\xf4\x8f\xbf\xbf", 4, 4, 0x10ffff },
+		{ "A", 0, 0, 0 },                       /* nothing available */
+		{ "\x80", 1, 0, 0 },                    /* lone continuation */
+		{ "\xc0\x80", 2, 0, 0 },                /* overlong NUL */
+		{ "\xc1\xbf", 2, 0, 0 },
+		{ "\xe0\x9f\xbf", 3, 0, 0 },            /* overlong U+07FF */
+		{ "\xf0\x8f\xbf\xbf", 4, 0, 0 },        /* overlong U+FFFF */
+		{ "\xed\xa0\x80", 3, 0, 0 },            /* U+D800 */
+		{ "\xed\xbf\xbf", 3, 0, 0 },            /* U+DFFF */
+		{ "\xf4\x90\x80\x80", 4, 0, 0 },        /* U+110000 */
+		{ "\xf5\x80\x80\x80", 4, 0, 0 },
+		{ "\xff", 1, 0, 0 },
+		{ "\xe2\x82\xac", 2, 0, 0 },            /* truncated by n */
+		{ "\xe2\x82", 3, 0, 0 },                /* truncated by the NUL */
+		{ "\xc3" "A", 2, 0, 0 },               /* not a continuation */
+	};
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		uint32_t cp = 0xdeadbeef;
+		size_t len = utf8_seq((const unsigned char *)v[i].s, v[i].n, &cp);
+
+		CHECK_INT(len, v[i].len);
+		if (len)
+			CHECK_INT(cp, v[i].cp);
+		else
+			CHECK_INT(cp, 0xdeadbeef);
+	}
+	CHECK_INT(utf8_seq((const unsigned char *)"\xc3\xa9", 2, NULL), 2);
+}
+
 int main(void)
 {
 	test_upstream_vector();
@@ -177,5 +225,6 @@ int main(void)
 	test_refusals();
 	test_binding_shape();
 	test_parse_exact();
+	test_utf8_seq();
 	return check_finish("test_jcs");
 }
