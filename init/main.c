@@ -193,11 +193,6 @@ static struct secret *fetch_passphrase(const char *resource)
 	enum teekey_type tee_key = TEEKEY_EC_P256;
 	uint64_t t = boottime_ms();
 
-	if (reference_dialect()) { /* the root never comes here in this dialect */
-		cw_err_set(&err, EINVAL, "volume resource %s: broker resources need "
-			   "kbs_protocol=trustee (reference-kbs keeps one key per workload)", resource);
-		fail(CW_EXIT_CONFIG, "attestation", &err);
-	}
 	provider = broker_prerequisites();
 	teekey_type_parse(config.tee_key, &tee_key); /* validated with the configuration */
 	if (*config.init_data && initdata_load(config.init_data, &init_data, &init_data_len, &err))
@@ -235,6 +230,23 @@ static void passphrase_done(int disk, const char *resource, struct secret *pass)
 		secret_free(pass);
 	else
 		kept_pass[next] = pass;
+}
+
+/* Known once the footer is read, before any disk is touched: reference-kbs
+ * keeps one key per workload, so volumes cannot name broker resources. */
+static void check_dialect_volumes(void)
+{
+	struct cw_err err = { "" };
+
+	if (!reference_dialect())
+		return;
+	for (unsigned i = 0; i < config.volumes.n; i++)
+		if (*config.volumes.v[i].resource) {
+			cw_err_set(&err, EINVAL, "volume %s names resource %s: broker resources need "
+				   "kbs_protocol=trustee (reference-kbs keeps one key per workload)",
+				   config.volumes.v[i].mount_point, config.volumes.v[i].resource);
+			fail(CW_EXIT_CONFIG, "configuration", &err);
+		}
 }
 
 /* The root's passphrase, in the broker dialect the configuration and the
@@ -418,6 +430,7 @@ int main(int argc, char **argv)
 		fail(CW_EXIT_ROOT_NOT_FOUND, "finding the root device", &err);
 	log_info("root device %s", dev);
 	load_footer(dev);
+	check_dialect_volumes();
 	log_stage("find-root", t);
 
 	t = boottime_ms();

@@ -103,4 +103,24 @@ test_mkcw_wrong_measurement() {
     expect_no_match "$work/mkcw-wrong.broker" 'GET /kbs/v0/key/'
 }
 
-tests+=(mkcw_boot mkcw_wrong_measurement)
+test_mkcw_volume_resource_refused() {
+    # reference-kbs keeps one key per workload: a data volume that names a broker resource is a
+    # configuration error, found as soon as the footer chose the dialect, before any unlock.
+    local log="$work/mkcw-volres.log" initrd="$work/mkcw-volres.cpio.gz" saved
+    mkcw_prepare || return 0
+    # shellcheck disable=SC2086  # a list of module names
+    tee_initramfs "$initrd" "$TEE_EMUL_MODULES_61" \
+        '{"net_interface":"eth0","net_address":"10.0.2.15/24","shutdown":"reboot","volumes":[
+          {"device":"LABEL=cwdata","mount_point":"/srv/data","resource":"default/key/data"}]}' \
+        $TEE_EMUL_MODULE_NAMES || return 0
+    saved=$mkcw_initrd
+    mkcw_initrd=$initrd
+    mkcw_boot_with mkcw-volres "$mkcw_measurement"
+    mkcw_initrd=$saved
+    expect_fail_closed "$log" 242 config
+    expect_match "$log" 'error: configuration failed: volume /srv/data names resource default/key/data: broker resources need kbs_protocol=trustee'
+    expect_no_match "$log" 'stage unlock done'
+    expect_no_match "$work/mkcw-volres.broker" 'POST /kbs/v0/auth'
+}
+
+tests+=(mkcw_boot mkcw_wrong_measurement mkcw_volume_resource_refused)
