@@ -257,13 +257,6 @@ static int snp_get_evidence(const uint8_t *rd, size_t len, char **json, struct c
 	return evidence_from(report, certs, certs_len, json, err);
 }
 
-static int tsm_snp_detect(void)
-{
-	enum tsm_kind kind;
-
-	return tsm_provider(TSM_REPORT_ROOT, &kind, NULL) == 0 && kind == TSM_SNP;
-}
-
 static int tsm_snp_get_evidence(const uint8_t *rd, size_t len, char **json, struct cw_err *err)
 {
 	struct tsm_blobs b;
@@ -288,6 +281,6 @@ const struct evidence_provider snp_provider = {
 const struct evidence_provider tsm_snp_provider = {
 	.name = "tsm",
 	.kbs_tee = "snp",
-	.detect = tsm_snp_detect,
+	.detect = NULL, /* provider_select probes configfs-tsm itself */
 	.get_evidence = tsm_snp_get_evidence,
 };

@@ -122,16 +122,9 @@ static int tdx_get_evidence(const uint8_t *rd, size_t len, char **json, struct c
 	return rc;
 }
 
-static int tsm_tdx_detect(void)
-{
-	enum tsm_kind kind;
-
-	return tsm_provider(TSM_REPORT_ROOT, &kind, NULL) == 0 && kind == TSM_TDX;
-}
-
 static int tdx_detect(void)
 {
-	return access(TDX_GUEST_DEVICE, F_OK) == 0 || tsm_tdx_detect();
+	return access(TDX_GUEST_DEVICE, F_OK) == 0;
 }
 
 const struct evidence_provider tdx_provider = {
@@ -144,6 +137,6 @@ const struct evidence_provider tdx_provider = {
 const struct evidence_provider tsm_tdx_provider = {
 	.name = "tsm",
 	.kbs_tee = "tdx",
-	.detect = tsm_tdx_detect,
+	.detect = NULL, /* provider_select probes configfs-tsm itself */
 	.get_evidence = tdx_get_evidence,
 };

@@ -7,7 +7,10 @@
 struct evidence_provider {
 	const char *name;    /* configuration name: auto picks among snp, tdx, tsm */
 	const char *kbs_tee; /* the `tee` the broker is told */
-	/* True when this TEE's interface is present on this machine. */
+	/* True when this TEE's device is present on this machine; only the
+	 * device providers (snp, tdx) have one. NULL for the configfs-tsm
+	 * providers, which provider_select picks from one probe of which
+	 * driver configfs-tsm has. */
 	int (*detect)(void);
 	/* Builds the Trustee `primary_evidence` JSON text binding report_data
 	 * (the digest; providers pad to their own field size). *json is

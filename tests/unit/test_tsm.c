@@ -286,6 +286,7 @@ static void test_providers_absent(void)
 {
 	struct cw_err err = { "" };
 	uint8_t rd[48] = { 1 };
+	enum tsm_kind kind = TSM_SNP;
 	char *json = NULL;
 
 	if (access(SNP_GUEST_DEVICE, F_OK) == 0 || access(TDX_GUEST_DEVICE, F_OK) == 0 ||
@@ -302,8 +303,10 @@ static void test_providers_absent(void)
 	CHECK(provider_select("sample", &err) == &sample_provider);
 	CHECK(provider_select("sev", &err) == NULL && errno == EINVAL);
 	CHECK(strstr(err.msg, "(auto, snp, tdx, tsm or sample)") != NULL);
-	CHECK(!snp_provider.detect() && !tdx_provider.detect() && !tsm_snp_provider.detect() &&
-	      !tsm_tdx_provider.detect());
+	CHECK(!snp_provider.detect() && !tdx_provider.detect());
+	/* what provider_select probes for tsm and auto: no configfs-tsm provider */
+	CHECK_INT(tsm_provider(TSM_REPORT_ROOT, &kind, &err), 0);
+	CHECK_INT(kind, TSM_NONE);
 
 	CHECK_INT(snp_provider.get_evidence(rd, sizeof(rd), &json, &err), -ENODEV);
 	CHECK(strstr(err.msg, "no /dev/sev-guest") != NULL);
