@@ -457,9 +457,3 @@ out:
 	ERR_clear_error();
 	return r;
 }
-
-int jwe_decrypt(EVP_PKEY *key, const char *json, size_t len, struct secret **out,
-		struct cw_err *err)
-{
-	return jwe_decrypt_flags(key, 0, json, len, out, err);
-}

@@ -24,7 +24,3 @@
  * -ENOMEM, or -EIO. */
 int jwe_decrypt_flags(EVP_PKEY *key, unsigned flags, const char *json, size_t len,
 		      struct secret **out, struct cw_err *err);
-
-/* jwe_decrypt_flags without flags: RSA1_5 is refused. */
-int jwe_decrypt(EVP_PKEY *key, const char *json, size_t len, struct secret **out,
-		struct cw_err *err);
