@@ -165,10 +165,13 @@ static int check_init_data(const struct kbs_request *req, struct cw_err *err)
 	const char *alg;
 	int rc;
 
-	if (strlen(req->init_data) != req->init_data_len)
-		return cw_err_set(err, EINVAL, "init_data holds a NUL byte");
 	if ((rc = initdata_digest(req->init_data, req->init_data_len, d, &dl, &alg, err)))
 		return cw_err_prefix(err, rc, "init_data");
+	/* initdata_digest refused a NUL among the init_data_len bytes; with the
+	 * terminating one right after them, what was checked is all that is
+	 * sent (as a C string). */
+	if (req->init_data[req->init_data_len] != '\0')
+		return cw_err_set(err, EINVAL, "init_data does not end at init_data_len");
 	if (strcmp(req->provider->kbs_tee, "sample") == 0)
 		log_info("init-data (%s) is sent unchecked: sample evidence has no HOST_DATA or "
 			 "MRCONFIGID", alg);

@@ -20,7 +20,7 @@ struct kbs_request {
 	enum teekey_type tee_key;   /* the ephemeral key's type (0: EC P-256) */
 	bool allow_rsa1_5;          /* accept RSA1_5 answers for an RSA key */
 	const char *init_data;      /* init-data TOML text to send and check, or NULL */
-	size_t init_data_len;
+	size_t init_data_len;       /* its length; init_data[init_data_len] is its NUL */
 };
 
 /* Why the exchange failed, for the exit code. */

@@ -486,6 +486,15 @@ static void test_config_and_providers(void)
 	req.resource = "default/key/.hidden";
 	CHECK_INT(kbs_get_resource(&req, &s, &res, &err), -EINVAL);
 	req.resource = "default/key/root-disk";
+	/* What is checked must be all that is sent: init_data ends at its length. */
+	req.init_data = "algorithm = \"sha256\"\nversion = \"0.1.0\"\n[data]\n# more\n";
+	req.init_data_len = strlen(req.init_data) - strlen("# more\n");
+	CHECK_INT(kbs_get_resource(&req, &s, &res, &err), -EINVAL);
+	CHECK_INT(res.failure, KBS_INTERNAL);
+	CHECK_INT(res.requests, 0);
+	CHECK(strstr(err.msg, "does not end at init_data_len") != NULL);
+	req.init_data = NULL;
+	req.init_data_len = 0;
 	req.url = "ftp://127.0.0.1";
 	CHECK_INT(kbs_get_resource(&req, &s, &res, &err), -EINVAL);
 	CHECK_INT(res.requests, 0);
