@@ -201,25 +201,24 @@ int kbs_get_resource(const struct kbs_request *req, struct secret **out,
 	if (!err)
 		err = &local;
 	*out = NULL;
+	memset(res, 0, sizeof(*res));
+	res->failure = KBS_INTERNAL;
+	/* The cheap checks before the key, which can take seconds. */
+	if (!req->resource || !kbs_resource_valid(req->resource))
+		return cw_err_set(err, EINVAL, "resource must be repo/type/tag, "
+				  "each [A-Za-z0-9_-][A-Za-z0-9_.-]*");
+	if (!req->provider)
+		return cw_err_set(err, EINVAL, "no evidence provider");
+	if (req->init_data && (rc = check_init_data(req, err)))
+		return rc;
 	if ((rc = teekey_generate_type(req->tee_key, &key, err)) ||
 	    (rc = teekey_jwk(key, &jwk, err))) {
-		memset(res, 0, sizeof(*res));
-		res->failure = KBS_INTERNAL;
 		strscpy(res->step, "auth", sizeof(res->step));
 		return rc;
 	}
 	ctx.key = key;
 	ctx.jwk = jwk;
 	if ((rc = broker_open(&b, &policy, res, err)) == 0) {
-		if (!req->resource || !kbs_resource_valid(req->resource))
-			rc = cw_err_set(err, EINVAL, "resource must be repo/type/tag, "
-					"each [A-Za-z0-9_-][A-Za-z0-9_.-]*");
-		else if (!req->provider)
-			rc = cw_err_set(err, EINVAL, "no evidence provider");
-		else if (req->init_data)
-			rc = check_init_data(req, err);
-	}
-	if (rc == 0) {
 		snprintf(ctx.res_path, sizeof(ctx.res_path), KBS_PREFIX "/resource/%s", req->resource);
 		rc = broker_run(&b, "kbs", session, &ctx, err);
 	}
