@@ -10,7 +10,7 @@ struct evidence_provider {
 	/* True when this TEE's device is present on this machine; only the
 	 * device providers (snp, tdx) have one. NULL for the configfs-tsm
 	 * providers, which provider_select picks from one probe of which
-	 * driver configfs-tsm has. */
+	 * driver configfs-tsm has, and for sample, chosen only by name. */
 	int (*detect)(void);
 	/* Builds the Trustee `primary_evidence` JSON text binding report_data
 	 * (the digest; providers pad to their own field size). *json is

@@ -25,25 +25,25 @@
 
 static const char *const api_mounts[] = { "/dev", "/proc", "/sys", "/run" };
 
-static int check_newroot(const char *newroot, struct stat *st, struct cw_err *err)
+static int check_newroot(const char *newroot, struct cw_err *err)
 {
 	char parent[PATH_MAX];
-	struct stat root_st, parent_st;
+	struct stat st, root_st, parent_st;
 
 	if (!newroot || newroot[0] != '/' || strlen(newroot) > PATH_MAX - 8)
 		return cw_err_set(err, EINVAL, "switch_root: the new root must be an absolute path");
 	if (stat("/", &root_st) < 0)
 		return cw_err_set(err, errno, "switch_root: stat /: %s", strerror(errno));
-	if (stat(newroot, st) < 0)
+	if (stat(newroot, &st) < 0)
 		return cw_err_set(err, errno, "switch_root: %s: %s", newroot, strerror(errno));
-	if (!S_ISDIR(st->st_mode))
+	if (!S_ISDIR(st.st_mode))
 		return cw_err_set(err, ENOTDIR, "switch_root: %s is not a directory", newroot);
-	if (st->st_dev == root_st.st_dev && st->st_ino == root_st.st_ino)
+	if (st.st_dev == root_st.st_dev && st.st_ino == root_st.st_ino)
 		return cw_err_set(err, EINVAL, "switch_root: %s is already the root", newroot);
 	snprintf(parent, sizeof(parent), "%s/..", newroot);
 	if (stat(parent, &parent_st) < 0)
 		return cw_err_set(err, errno, "switch_root: %s: %s", parent, strerror(errno));
-	if (st->st_dev == parent_st.st_dev)
+	if (st.st_dev == parent_st.st_dev)
 		return cw_err_set(err, EINVAL, "switch_root: %s is not a mount point", newroot);
 	return 0;
 }
@@ -146,10 +146,9 @@ static int move_root(const char *newroot, struct cw_err *err)
 
 int switch_root(const char *newroot, struct cw_err *err)
 {
-	struct stat st;
 	int r;
 
-	r = check_newroot(newroot, &st, err);
+	r = check_newroot(newroot, err);
 	if (r < 0)
 		return r;
 	/* Shared mounts refuse MS_MOVE and would propagate the pivot. Inside a
