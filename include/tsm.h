@@ -30,7 +30,8 @@ int tsm_provider(const char *root, enum tsm_kind *kind, struct cw_err *err);
 
 /* One report for inblob under root from the provider of kind want, in a
  * private directory removed on every path. The blob's report data is
- * checked against inblob; a TDX quote is trimmed to its real length. */
+ * checked against inblob (an SNP report also for version and VMPL 0, by
+ * snp_report_bound); a TDX quote is trimmed to its real length. */
 int tsm_report(const char *root, enum tsm_kind want, const uint8_t inblob[TSM_INBLOB_SIZE],
 	       struct tsm_blobs *out, struct cw_err *err);
 
