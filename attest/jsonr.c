@@ -257,6 +257,8 @@ static int container(struct parser *p, struct jr *v, int depth, bool object)
 			at = p->pos;
 			if (p->pos >= p->len || p->s[p->pos] != '"')
 				return fail(p, "expected a member name");
+			if (v->n >= JR_MAX_MEMBERS)
+				return fail(p, "too many members in an object");
 			v->n++; /* owns the key slot from here, for clear() */
 			if ((r = string(p, &v->keys[v->n - 1], &klen)) < 0)
 				return r;

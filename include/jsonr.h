@@ -1,7 +1,7 @@
 /* A strict JSON reader that keeps each number's text, so 64-bit integers
  * are read exactly (cJSON turns them into doubles). For hostile input:
- * bounded depth, duplicate member names refused, the whole text must be
- * one value. */
+ * bounded depth, values and members per object, duplicate member names
+ * refused, the whole text must be one value. */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
@@ -12,6 +12,10 @@
 /* Values in one document: bounds the tree's memory (about 72 bytes each)
  * far above what evidence needs (a report and 8 certificates of 64 KiB). */
 #define JR_MAX_VALUES (1u << 20)
+/* Members of one object: the duplicate-name check compares each name with
+ * those before it, so this bounds its work to a few thousand comparisons
+ * per member (evidence objects have a dozen). */
+#define JR_MAX_MEMBERS 4096u
 
 enum jr_type { JR_NULL, JR_BOOL, JR_NUMBER, JR_STRING, JR_ARRAY, JR_OBJECT };
 

@@ -90,6 +90,26 @@ static void test_grammar(void)
 	CHECK(strstr(err.msg, "too many values") != NULL);
 	free(many);
 
+	/* and the members of one object, for the quadratic duplicate check */
+	size_t cap = 16 * (JR_MAX_MEMBERS + 1) + 2, o = 0;
+	char *obj = malloc(cap);
+	CHECK(obj != NULL);
+	if (obj) {
+		obj[o++] = '{';
+		for (unsigned i = 0; i < JR_MAX_MEMBERS; i++)
+			o += (size_t)snprintf(obj + o, cap - o, "%s\"m%u\":%u", i ? "," : "", i, i);
+		obj[o++] = '}';
+		obj[o] = '\0';
+		CHECK_INT(jr_parse(obj, o, &v, &err), 0);
+		CHECK(v && v->n == JR_MAX_MEMBERS);
+		jr_free(v);
+		o--; /* one more member is refused, cleanly */
+		o += (size_t)snprintf(obj + o, cap - o, ",\"m%u\":0}", JR_MAX_MEMBERS);
+		CHECK_INT(jr_parse(obj, o, &v, &err), -EINVAL);
+		CHECK(strstr(err.msg, "too many members") != NULL);
+		free(obj);
+	}
+
 	/* error offsets point at the problem */
 	CHECK_INT(jr_parse("[1, x]", 6, &v, &err), -EINVAL);
 	CHECK_STR(err.msg, "JSON: offset 4: unexpected character");
