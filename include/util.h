@@ -17,8 +17,13 @@ static inline void fclosep(FILE **f) { if (*f) fclose(*f); }
 #define _cleanup_close_ __attribute__((cleanup(closep)))
 #define _cleanup_fclose_ __attribute__((cleanup(fclosep)))
 
-/* Reads a whole file of at most max bytes into a NUL-terminated malloc'd
- * buffer. Returns 0, -EFBIG when the file is larger than max, or -errno. */
+/* Reads fd to its end, at most max bytes, into a NUL-terminated malloc'd
+ * buffer (never more than max + 1 bytes of data). Returns 0, -EFBIG when
+ * there is more than max, or -errno. len may be NULL. */
+int read_fd_bounded(int fd, size_t max, char **out, size_t *len);
+
+/* Reads a whole file of at most max bytes the same way. Returns 0,
+ * -EFBIG when the file is larger than max, or -errno. */
 int read_file_bounded(const char *path, size_t max, char **out, size_t *len);
 
 /* Same, relative to a directory fd (O_NOFOLLOW is not implied). */

@@ -8,6 +8,7 @@
  * when the input is malformed, a signature does not verify or the TEE
  * fails, 2 for a usage error. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,50 +51,17 @@ __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ..
 	return 2;
 }
 
-/* A whole file (or stdin for "-") of at most max bytes. */
+/* A whole file (or stdin for "-") of at most max bytes; a person may name
+ * a pipe (/dev/stdin, <(...)), so any kind of file is read. */
 static int read_input(const char *path, size_t max, uint8_t **out, size_t *len)
 {
-	char *buf = NULL;
-	size_t used = 0, cap = 0;
-	int fd, r = 0;
+	_cleanup_close_ int fd = -1;
 
-	if (strcmp(path, "-") != 0)
-		return read_file_bounded(path, max, (char **)out, len);
-	fd = STDIN_FILENO;
-	for (;;) {
-		if (used == cap) {
-			char *nb;
-			if (cap > max) {
-				r = -EFBIG;
-				break;
-			}
-			cap = cap ? cap * 2 : 65536;
-			if (!(nb = realloc(buf, cap + 1))) {
-				r = -ENOMEM;
-				break;
-			}
-			buf = nb;
-		}
-		ssize_t n = read(fd, buf + used, cap - used);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		used += (size_t)n;
-	}
-	if (r == 0 && used > max)
-		r = -EFBIG;
-	if (r < 0) {
-		free(buf);
-		return r;
-	}
-	*out = (uint8_t *)buf;
-	*len = used;
-	return 0;
+	if (strcmp(path, "-") == 0)
+		return read_fd_bounded(STDIN_FILENO, max, (char **)out, len);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
+		return -errno;
+	return read_fd_bounded(fd, max, (char **)out, len);
 }
 
 static int cmd_decode(int argc, char **argv)

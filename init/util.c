@@ -8,14 +8,11 @@
 #include <time.h>
 #include "util.h"
 
-int read_file_bounded_at(int dirfd, const char *path, size_t max, char **out, size_t *len)
+int read_fd_bounded(int fd, size_t max, char **out, size_t *len)
 {
-	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	_cleanup_free_ char *buf = NULL;
 	size_t used = 0, cap = 0;
 
-	if (fd < 0)
-		return -errno;
 	/* Files in /proc report size 0, so read until EOF rather than trust st_size. */
 	for (;;) {
 		if (used == cap) {
@@ -51,6 +48,15 @@ int read_file_bounded_at(int dirfd, const char *path, size_t max, char **out, si
 	if (len)
 		*len = used;
 	return 0;
+}
+
+int read_file_bounded_at(int dirfd, const char *path, size_t max, char **out, size_t *len)
+{
+	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0)
+		return -errno;
+	return read_fd_bounded(fd, max, out, len);
 }
 
 int read_file_bounded(const char *path, size_t max, char **out, size_t *len)
