@@ -11,11 +11,9 @@
 
 static inline void freep(void *p) { free(*(void **)p); }
 static inline void closep(int *fd) { if (*fd >= 0) close(*fd); }
-static inline void fclosep(FILE **f) { if (*f) fclose(*f); }
 
 #define _cleanup_free_ __attribute__((cleanup(freep)))
 #define _cleanup_close_ __attribute__((cleanup(closep)))
-#define _cleanup_fclose_ __attribute__((cleanup(fclosep)))
 
 /* Reads fd to its end, at most max bytes, into a NUL-terminated malloc'd
  * buffer (never more than max + 1 bytes of data). Returns 0, -EFBIG when
@@ -28,9 +26,6 @@ int read_file_bounded(const char *path, size_t max, char **out, size_t *len);
 
 /* Same, relative to a directory fd (O_NOFOLLOW is not implied). */
 int read_file_bounded_at(int dirfd, const char *path, size_t max, char **out, size_t *len);
-
-/* Writes a string to a file (for /proc and /sys knobs). */
-int write_file(const char *path, const char *s);
 
 /* Appends n bytes to the NUL-terminated text in *p (length *len, capacity
  * *cap; all three zero to start), doubling the allocation as it grows.

@@ -64,18 +64,6 @@ int read_file_bounded(const char *path, size_t max, char **out, size_t *len)
 	return read_file_bounded_at(AT_FDCWD, path, max, out, len);
 }
 
-int write_file(const char *path, const char *s)
-{
-	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
-	size_t n = strlen(s);
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, s, n) != (ssize_t)n)
-		return errno ? -errno : -EIO;
-	return 0;
-}
-
 int text_append(char **p, size_t *len, size_t *cap, const void *s, size_t n)
 {
 	if (n > SIZE_MAX / 4 || *len > SIZE_MAX / 4 - n)
