@@ -80,7 +80,7 @@ static void check_signature(struct jw *w, const uint8_t r[SNP_REPORT_SIZE], cons
 		jw_kv_bool(w, "verified", false);
 		jw_kv_str(w, "reason", e.msg);
 	}
-	jw_kv_str(w, "by", snp_signer_name(snp_le32(r + 0x48)));
+	jw_kv_str(w, "by", snp_signer_name(le32(r + 0x48)));
 	jw_kv_str(w, "certificate", source);
 	jw_end(w);
 }

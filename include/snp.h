@@ -36,9 +36,6 @@ struct snp_tcb {
 	uint8_t fmc, bootloader, tee, snp, microcode;
 };
 
-/* The former name of le32 (util.h), until attest/evidence.c uses le32. */
-static inline uint32_t snp_le32(const uint8_t *p) { return le32(p); }
-
 /* Length 1184 and version 2 or later. Errors read
  * "expected 1184 bytes, got N" / "offset 0x0: report version 1 is not supported". */
 int snp_report_check(const uint8_t *r, size_t len, struct cw_err *err);
