@@ -26,15 +26,6 @@ Environment:
 EOF
 }
 
-case "${1:-}" in
--h | --help) usage; exit 0 ;;
-"") ;;
-*) usage >&2; exit 2 ;;
-esac
-
-# Everything but the final prefix line goes to stderr.
-exec 3>&1 1>&2
-
 log() { printf 'static-deps: %s\n' "$*" >&2; }
 die() { printf 'static-deps: error: %s\n' "$*" >&2; exit 1; }
 
@@ -101,11 +92,11 @@ install_prereqs() {
 	fi
 }
 
-# The key covers this script, the source versions (those of the installed binary packages), the
-# -dev packages the libraries are compiled against, and the compiler.
+# VERSION[source] = the source version of its installed anchor package.
 declare -A VERSION
-compute_key() {
-	local s bins=() pkg src ver inputs
+read_anchor_versions() {
+	local s bins=() pkg src ver
+	VERSION=()
 	for s in "${SOURCES[@]}"; do
 		bins+=("${ANCHOR[$s]}")
 	done
@@ -117,9 +108,56 @@ compute_key() {
 			fi
 		done
 	done < <(dpkg-query -W -f='${Package} ${source:Package} ${source:Version}\n' "${bins[@]}")
-	inputs="script $(sha256sum "$SCRIPT" | cut -d' ' -f1)"$'\n'
 	for s in "${SOURCES[@]}"; do
 		[[ -n ${VERSION[$s]:-} ]] || die "${ANCHOR[$s]} is not installed"
+	done
+}
+
+# Whether the Sources index (the temporary deb-src lists) holds source $1 at version $2.
+index_has_source() {
+	local opts
+	apt_src_update
+	mapfile -t opts < <(apt_opts)
+	apt-get "${opts[@]}" -q --print-uris source "$1=$2" >/dev/null 2>&1
+}
+
+# Machines made from an older image lag the archive: one had libssl3 3.0.19 installed while the
+# indexes served 3.0.20, 3.0.17 and 3.0.22, so no index held the installed version's source. The
+# static libraries must be built from the source of the code the dynamic build runs, so when an
+# anchor's source version is gone from the index, every installed package built from that source
+# (libssl3, libssl-dev, openssl together) is first brought up to apt's candidate; then the
+# anchor's new version must be in the index.
+align_anchors() {
+	local s stale=() pkgs
+	read_anchor_versions
+	for s in "${SOURCES[@]}"; do
+		index_has_source "$s" "${VERSION[$s]}" || stale+=("$s")
+	done
+	((${#stale[@]})) || return 0
+	mapfile -t pkgs < <(dpkg-query -W -f='${db:Status-Status} ${binary:Package} ${source:Package}\n' |
+		awk -v want=" ${stale[*]} " '$1 == "installed" && index(want, " " $3 " ") { print $2 }' |
+		sort -u)
+	for s in "${stale[@]}"; do
+		log "the source of ${ANCHOR[$s]} ${VERSION[$s]} is no longer in the archive"
+	done
+	[[ $(id -u) == 0 ]] || die "upgrade ${pkgs[*]} to the archive's version (run as root to do it here)"
+	log "upgrading ${pkgs[*]} to the archive's candidate"
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends --only-upgrade "${pkgs[@]}"
+	read_anchor_versions
+	for s in "${stale[@]}"; do
+		index_has_source "$s" "${VERSION[$s]}" ||
+			die "${ANCHOR[$s]} is at ${VERSION[$s]} after the upgrade, and the Sources index has no $s=${VERSION[$s]}; check that apt's sources include the -updates and -security suites"
+	done
+}
+
+# The key covers this script, the source versions (those of the installed binary packages), the
+# -dev packages the libraries are compiled against, and the compiler.
+compute_key() {
+	local s inputs
+	read_anchor_versions
+	inputs="script $(sha256sum "$SCRIPT" | cut -d' ' -f1)"$'\n'
+	for s in "${SOURCES[@]}"; do
 		inputs+="src $s ${VERSION[$s]}"$'\n'
 	done
 	inputs+=$(dpkg-query -W -f='lib ${Package} ${Version}\n' "${LIB_PKGS[@]}")$'\n'
@@ -176,7 +214,7 @@ fetch_source() {
 		(cd "$BASE/src" && apt-get "${opts[@]}" -q source --download-only "$src=$ver") \
 			>"$APT_DIR/source-$src.log" 2>&1 || {
 			tail -n 20 "$APT_DIR/source-$src.log" >&2
-			die "source $src=$ver is not in the archive; upgrade ${ANCHOR[$src]} so the installed and source versions match"
+			die "source $src=$ver is not in the archive"
 		}
 		[[ -f $dsc ]] || die "apt-get source did not produce $dsc"
 	fi
@@ -331,6 +369,14 @@ check_prefix() {
 }
 
 main() {
+	case "${1:-}" in
+	-h | --help) usage; exit 0 ;;
+	"") ;;
+	*) usage >&2; exit 2 ;;
+	esac
+	# Everything but the final prefix line goes to stderr.
+	exec 3>&1 1>&2
+
 	install_prereqs
 	compute_key
 	PREFIX=$BASE/$KEY
@@ -343,6 +389,10 @@ main() {
 	# Several builds may start at once; one builds, the others wait and reuse its result.
 	exec 9>"$BASE/.lock"
 	flock 9
+	# A prefix is only built from sources the index holds (the upgrade may change the key).
+	align_anchors
+	compute_key
+	PREFIX=$BASE/$KEY
 	if [[ -f $PREFIX/.complete ]]; then
 		printf '%s\n' "$PREFIX" >&3
 		return
@@ -374,4 +424,7 @@ main() {
 	printf '%s\n' "$PREFIX" >&3
 }
 
-main
+# Sourced by tests/scripts/static_deps_versions.sh, which fakes dpkg-query and apt-get.
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+	main "$@"
+fi
