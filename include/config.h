@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "err.h"
+#include "luks.h"
 #include "volumes.h"
 
 enum cw_source {
@@ -55,7 +56,12 @@ struct cw_config {
 	char kbs_protocol[16];     /* auto | trustee | reference */
 	char workload_id[128];     /* the reference-kbs workload (footer's workload_id) */
 	char snp_gen[8];           /* milan | genoa, for reference-kbs evidence */
+	bool insecure_broker;      /* http:// allowed (file only) */
+	bool footer_broker_url;    /* the footer may choose the broker (file only) */
+	bool ignore_cmdline;       /* cwinit.* words are ignored (file only) */
+	char root_luks_uuid[37];   /* "" = any (file only) */
 	struct cw_volumes volumes; /* /etc/cwinit.json only (init/volumes.c) */
+	struct luks_policy luks_policy; /* `luks_ciphers`, /etc/cwinit.json only */
 
 	uint8_t source[64];        /* per key: the enum cw_source that set it */
 };
@@ -92,6 +98,11 @@ int cmdline_word(const char **p, char *word, size_t n);
  * snp_gen. Everything is
  * validated like hostile input. */
 int config_load_footer(struct cw_config *c, const char *json, size_t len, struct cw_err *err);
+
+/* Once every source is read: the broker URL must be authenticated (https://
+ * with ca_file) unless insecure_broker allows http://. -EPERM (err says
+ * why) otherwise. */
+int config_check_broker(const struct cw_config *c, struct cw_err *err);
 
 /* Logs the effective configuration, one line, each key with its source. */
 void config_log(const struct cw_config *c);

@@ -24,15 +24,6 @@ int footer_read(const char *dev, char **json, size_t *len, struct cw_err *err);
 /* Same on an open fd (for tests on plain files). */
 int footer_read_fd(int fd, char **json, size_t *len, struct cw_err *err);
 
-/* Activates the LUKS1/LUKS2 device dev as /dev/mapper/<name> with the
- * passphrase. Returns 0, -EPERM for a wrong passphrase, -EINVAL for a
- * missing or invalid LUKS header, other -errno otherwise. */
-int luks_open(const char *dev, const char *name, const struct secret *pass, bool readonly,
-	      struct cw_err *err);
-
-/* Deactivates /dev/mapper/<name>; 0 if it was not active. */
-int luks_close(const char *name, struct cw_err *err);
-
 /* Detects the root filesystem's type on dev with libblkid ("ext4", "xfs",
  * ...); anything else there (swap, a nested LUKS) is refused by name. */
 int fs_detect(const char *dev, char *type, size_t typelen, struct cw_err *err);

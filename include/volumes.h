@@ -27,6 +27,7 @@ struct cw_volume {
 	char fstype[32];         /* "" = detect */
 	char mount_options[256];
 	bool readonly;
+	char luks_uuid[37];      /* the UUID its LUKS header must carry, or "" */
 };
 
 struct cw_volumes {
@@ -76,8 +77,17 @@ int volume_find(const struct cw_volume *v, uint32_t wait_ms, char *dev, size_t d
 int volume_read_key_file(const struct cw_volume *v, const char *newroot, struct secret **pass,
 			 struct cw_err *err);
 
-/* luks_open as /dev/mapper/<mapper>; -EPERM for a wrong passphrase. */
-int volume_unlock(const struct cw_volume *v, const char *dev, const struct secret *pass,
+struct luks_disk;
+struct luks_policy;
+
+/* luks_check of the volume's disk dev: its header copy against the policy
+ * and the volume's luks_uuid. -EACCES when the policy refuses it. */
+int volume_check_header(const struct cw_volume *v, const char *dev, const struct luks_policy *p,
+			struct luks_disk **disk, struct cw_err *err);
+
+/* luks_activate of the checked disk as /dev/mapper/<mapper>; -EPERM for a
+ * wrong passphrase. */
+int volume_unlock(const struct cw_volume *v, struct luks_disk *disk, const struct secret *pass,
 		  struct volume_state *st, struct cw_err *err);
 
 /* Mounts the mapping at newroot + mount_point, creating missing directories

@@ -30,6 +30,7 @@ struct key {
 	size_t size;            /* K_STR: buffer size */
 	enum charset charset;   /* K_STR */
 	uint32_t min, max;      /* K_U32 */
+	bool file_only;         /* only /etc/cwinit.json may set it */
 	int (*check)(const char *value, struct cw_err *err);
 	const char *meaning;
 	const char *default_text;
@@ -45,10 +46,15 @@ static int check_workload_id(const char *v, struct cw_err *err);
 static int check_gen(const char *v, struct cw_err *err);
 static int check_tee_key(const char *v, struct cw_err *err);
 static int check_mapper(const char *v, struct cw_err *err);
+static int check_tee(const char *v, struct cw_err *err);
+static int check_uuid(const char *v, struct cw_err *err);
 
 #define STR(n, cs, chk, m, d) { #n, K_STR, offsetof(struct cw_config, n), \
-	sizeof(((struct cw_config *)0)->n), cs, 0, 0, chk, m, d }
-#define U32(n, lo, hi, m, d) { #n, K_U32, offsetof(struct cw_config, n), 0, 0, lo, hi, NULL, m, d }
+	sizeof(((struct cw_config *)0)->n), cs, 0, 0, false, chk, m, d }
+#define U32(n, lo, hi, m, d) { #n, K_U32, offsetof(struct cw_config, n), 0, 0, lo, hi, false, NULL, m, d }
+#define BOOL(n, file, m, d) { #n, K_BOOL, offsetof(struct cw_config, n), 0, 0, 0, 0, file, NULL, m, d }
+#define FILE_STR(n, cs, chk, m, d) { #n, K_STR, offsetof(struct cw_config, n), \
+	sizeof(((struct cw_config *)0)->n), cs, 0, 0, true, chk, m, d }
 
 static const struct key keys[] = {
 	STR(broker_url, CS_ANY_PRINT, check_url, "Key broker base URL, http:// or https://", "(none: required)"),
@@ -56,28 +62,33 @@ static const struct key keys[] = {
 	STR(kbs_protocol, CS_LOWER, check_protocol, "Broker protocol: trustee (KBS 0.4.0), reference (reference-kbs, buildah mkcw), or auto: reference for a disk with a buildah KRUN footer, else trustee", "auto"),
 	STR(workload_id, CS_NAME, check_workload_id, "reference-kbs: the workload id the broker registered the disk's passphrase under", "(footer's workload_id)"),
 	STR(snp_gen, CS_LOWER, check_gen, "reference-kbs: SNP processor generation named in the evidence, milan or genoa", "milan"),
-	STR(tee, CS_LOWER, NULL, "Evidence provider: auto (the first present of configfs-tsm, /dev/sev-guest, /dev/tdx_guest; never sample), snp, tsm, tdx, or sample (tests only)", "auto"),
+	STR(tee, CS_LOWER, check_tee, "Evidence provider: auto (the first present of configfs-tsm, /dev/sev-guest, /dev/tdx_guest; never sample), snp, tsm, tdx, or sample (tests only)", "auto"),
 	STR(root, CS_ANY_PRINT, check_root, "Root device: /dev path, UUID=, LABEL=, PARTUUID=; empty = first LUKS device", "(first LUKS device)"),
 	STR(mapper, CS_NAME, check_mapper, "Device-mapper name of the unlocked root", "cwroot"),
 	STR(fstype, CS_LOWER, NULL, "Root filesystem type; empty = detect (ext4, xfs, erofs, btrfs, ...)", "(detect)"),
 	STR(mount_options, CS_ANY_PRINT, NULL, "Filesystem-specific mount options of the root", "(none)"),
-	{ "readonly", K_BOOL, offsetof(struct cw_config, readonly), 0, 0, 0, 0, NULL, "Mount the root (and map it) read-only", "false" },
-	{ "modules", K_MODULES, 0, 0, 0, 0, 0, NULL, "Kernel modules to load from /lib/modules in the initramfs, in order", "(none)" },
+	BOOL(readonly, false, "Mount the root (and map it) read-only", "false"),
+	{ "modules", K_MODULES, 0, 0, 0, 0, 0, false, NULL, "Kernel modules to load from /lib/modules in the initramfs, in order", "(none)" },
 	STR(net_interface, CS_NAME, NULL, "Interface to configure with a static IPv4 address; empty = loopback only", "(none)"),
 	STR(net_address, CS_ANY_PRINT, check_cidr, "IPv4 address with prefix length for net_interface, a.b.c.d/n", "(none)"),
 	STR(net_gateway, CS_ANY_PRINT, check_ipv4, "IPv4 default gateway", "(none)"),
 	STR(ca_file, CS_PATH_ABS, NULL, "PEM CA certificate that the HTTPS broker must chain to (put it in the initramfs)", "(none)"),
 	STR(tee_key, CS_LOWER, check_tee_key, "Type of the ephemeral TEE key the broker encrypts the resource to: ec-p256, ec-p521 (ECDH-ES+A256KW) or rsa-3072 (RSA-OAEP-256)", "ec-p256"),
-	{ "allow_rsa1_5", K_BOOL, offsetof(struct cw_config, allow_rsa1_5), 0, 0, 0, 0, NULL, "Accept a resource encrypted with RSA1_5 (older brokers) for an rsa-3072 key; refused otherwise", "false" },
+	BOOL(allow_rsa1_5, false, "Accept a resource encrypted with RSA1_5 (older brokers) for an rsa-3072 key; refused otherwise", "false"),
 	STR(init_data, CS_PATH_ABS, NULL, "Trustee init-data TOML file in the initramfs: sent in the attestation after checking its digest against SNP HOST_DATA / TDX MRCONFIGID", "(none)"),
 	U32(request_timeout_ms, 100, 600000, "Timeout of one HTTP request to the broker", "30000"),
 	U32(attempts, 1, 100, "Attempts of the whole broker exchange", "5"),
 	U32(deadline_ms, 1000, 3600000, "Overall deadline of the broker exchange, all attempts together", "120000"),
 	U32(resource_restarts, 0, 10, "Restarts from auth when the broker forgot the session (401 on the resource)", "3"),
 	U32(root_wait_ms, 0, 600000, "How long to wait for the root device to appear", "10000"),
-	{ "shutdown", K_SHUTDOWN, offsetof(struct cw_config, shutdown), 0, 0, 0, 0, NULL, "How to end the VM: poweroff, or reboot (libkrun, Firecracker)", "poweroff" },
+	{ "shutdown", K_SHUTDOWN, offsetof(struct cw_config, shutdown), 0, 0, 0, 0, false, NULL, "How to end the VM: poweroff, or reboot (libkrun, Firecracker)", "poweroff" },
 	U32(grace_ms, 0, 600000, "Time between TERM and KILL for processes left at shutdown", "5000"),
-	{ "exit_port", K_PORT, offsetof(struct cw_config, exit_port), 0, 0, 0, 0, NULL, "QEMU isa-debug-exit I/O port to write the exit status to; 0 = off", "0" },
+	{ "exit_port", K_PORT, offsetof(struct cw_config, exit_port), 0, 0, 0, 0, false, NULL, "QEMU isa-debug-exit I/O port to write the exit status to; 0 = off", "0" },
+	/* What the host could use to weaken cwinit: only the measured file sets these. */
+	BOOL(insecure_broker, true, "Allow a plain http:// broker, which nothing authenticates: the host could answer in its place (tests and demos only; a warning at every boot)", "false"),
+	BOOL(footer_broker_url, true, "Let the disk footer's attestation_url choose the broker (still https:// chaining to ca_file, or under insecure_broker)", "false"),
+	BOOL(ignore_cmdline, true, "Ignore every cwinit.* word of the kernel command line, for platforms that do not measure it", "false"),
+	FILE_STR(root_luks_uuid, CS_ANY_PRINT, check_uuid, "LUKS UUID the root disk's header must carry; empty = any", "(any)"),
 };
 
 _Static_assert(ARRAY_SIZE(keys) <= sizeof(((struct cw_config *)0)->source), "source[] too small");
@@ -97,6 +108,7 @@ void config_defaults(struct cw_config *c)
 	strcpy(c->snp_gen, "milan");
 	strcpy(c->tee_key, "ec-p256");
 	strcpy(c->mapper, "cwroot");
+	luks_policy_default(&c->luks_policy);
 	c->request_timeout_ms = 30000;
 	c->attempts = 5;
 	c->deadline_ms = 120000;
@@ -140,6 +152,23 @@ static int check_mapper(const char *v, struct cw_err *err)
 	if (!mapper_name_ok(v))
 		return cw_err_set(err, EINVAL, "must be letters, digits, '_', '.', '-', not starting "
 				  "with '.'");
+	return 0;
+}
+
+static int check_tee(const char *v, struct cw_err *err)
+{
+	static const char *const names[] = { "auto", "snp", "tsm", "tdx", "sample" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (!strcmp(v, names[i]))
+			return 0;
+	return cw_err_set(err, EINVAL, "must be auto, snp, tsm, tdx or sample");
+}
+
+static int check_uuid(const char *v, struct cw_err *err)
+{
+	if (*v && !luks_uuid_valid(v))
+		return cw_err_set(err, EINVAL, "must be a UUID, 8-4-4-4-12 hex digits");
 	return 0;
 }
 
@@ -282,6 +311,24 @@ static const struct key *key_find(const char *name, size_t *index)
 	return NULL;
 }
 
+/* The host writes the footer, and the command line where the platform does
+ * not measure it: they may not choose what would let the host answer in the
+ * broker's place or run its own code (see the README's threat model). */
+static int source_allows(const struct cw_config *c, const struct key *k, const char *v,
+			 enum cw_source src, struct cw_err *err)
+{
+	if (src == SRC_FILE)
+		return 0;
+	if (k->file_only)
+		return cw_err_set(err, EPERM, "may be set only in /etc/cwinit.json");
+	if (!strcmp(k->name, "tee") && !strcmp(v, "sample"))
+		return cw_err_set(err, EPERM, "sample evidence may be chosen only in /etc/cwinit.json");
+	if (src == SRC_FOOTER && !strcmp(k->name, "broker_url") && !c->footer_broker_url)
+		return cw_err_set(err, EPERM, "the disk footer may choose the broker only when "
+				  "/etc/cwinit.json sets footer_broker_url");
+	return 0;
+}
+
 int config_set(struct cw_config *c, const char *name, const char *v, enum cw_source src,
 	       struct cw_err *err)
 {
@@ -295,6 +342,9 @@ int config_set(struct cw_config *c, const char *name, const char *v, enum cw_sou
 		return cw_err_set(err, ENOENT, "unknown key \"%.64s\" (from %s)", name, source_name(src));
 	if (src < c->source[idx])
 		return 0;
+	r = source_allows(c, k, v, src, err);
+	if (r < 0)
+		return cw_err_prefix(err, r, "%s (from %s)", name, source_name(src));
 	field = (char *)c + k->offset;
 	switch (k->kind) {
 	case K_STR:
@@ -396,6 +446,14 @@ int config_load_json(struct cw_config *c, const char *json, size_t len, enum cw_
 			/* A list of objects, so not a key of the table; only the measured file. */
 			r = src == SRC_FILE ? volumes_parse(&c->volumes, item, err)
 					    : cw_err_set(err, EINVAL, "volumes: only in /etc/cwinit.json");
+			if (r < 0)
+				break;
+			continue;
+		}
+		if (!strcmp(name, "luks_ciphers")) {
+			/* An object, and only from the measured file, like volumes. */
+			r = src == SRC_FILE ? luks_policy_parse(&c->luks_policy, item, err)
+					    : cw_err_set(err, EINVAL, "luks_ciphers: only in /etc/cwinit.json");
 			if (r < 0)
 				break;
 			continue;
@@ -512,6 +570,19 @@ int config_load_footer(struct cw_config *c, const char *json, size_t len, struct
 		r = config_set(c, "snp_gen", gen, SRC_FOOTER, err);
 	cJSON_Delete(root);
 	return r;
+}
+
+int config_check_broker(const struct cw_config *c, struct cw_err *err)
+{
+	if (!strncmp(c->broker_url, "http://", 7) && !c->insecure_broker)
+		return cw_err_set(err, EPERM, "broker_url %s is plain HTTP, which nothing "
+				  "authenticates: the host could answer in the broker's place; use "
+				  "https:// with ca_file (insecure_broker in /etc/cwinit.json allows "
+				  "http:// for tests and demos)", c->broker_url);
+	if (!strncmp(c->broker_url, "https://", 8) && !*c->ca_file)
+		return cw_err_set(err, EPERM, "broker_url %s needs ca_file, the CA its certificate "
+				  "must chain to (there is no system CA store)", c->broker_url);
+	return 0;
 }
 
 const struct cw_config_key *config_key(size_t i, struct cw_config_key *out)

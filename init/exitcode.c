@@ -7,6 +7,8 @@ const struct cw_exit_info cw_exit_table[] = {
 	  "the entrypoint's mode and interpreter in the image" },
 	{ CW_EXIT_NOT_FOUND, "not-found", "the entrypoint was not found",
 	  "Entrypoint/Cmd and PATH in the image config" },
+	{ CW_EXIT_DISK_POLICY, "disk-policy", "a disk's LUKS header is not allowed by the disk policy (a cipher, key size, segment, flag or UUID the measured configuration does not allow)",
+	  "that the disk was made with an allowed cipher (luks_ciphers, default aes-xts-plain64 with a 256- or 512-bit key) and that nobody rewrote its header" },
 	{ CW_EXIT_INTERNAL, "internal", "cwinit failed internally (out of memory, a bug)",
 	  "the guest memory size; report this as a bug" },
 	{ CW_EXIT_SETUP, "setup", "early setup failed (mounting /dev, /proc, /sys, the console)",

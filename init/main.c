@@ -25,6 +25,7 @@
 #include "initdata.h"
 #include "kbs.h"
 #include "log.h"
+#include "luks.h"
 #include "pid1.h"
 #include "refkbs.h"
 #include "secret.h"
@@ -72,8 +73,11 @@ static void load_configuration(void)
 		cw_err_set(&err, r, "/proc/cmdline: %s", strerror(-r));
 		fail(r == -EFBIG ? CW_EXIT_CONFIG : CW_EXIT_SETUP, "configuration", &err);
 	}
-	if (config_load_cmdline(&config, kernel_cmdline, &err) < 0 ||
-	    volumes_check(&config.volumes, config.root, config.mapper, &err) < 0)
+	if (config.ignore_cmdline)
+		log_info("ignoring the kernel command line's cwinit.* words (ignore_cmdline)");
+	else if (config_load_cmdline(&config, kernel_cmdline, &err) < 0)
+		fail(CW_EXIT_CONFIG, "configuration", &err);
+	if (volumes_check(&config.volumes, config.root, config.mapper, &err) < 0)
 		fail(CW_EXIT_CONFIG, "configuration", &err);
 }
 
@@ -232,12 +236,15 @@ static void passphrase_done(int disk, const char *resource, struct secret *pass)
 		kept_pass[next] = pass;
 }
 
-/* Known once the footer is read, before any disk is touched: reference-kbs
+/* Known once the footer is read, before any disk is touched: the broker
+ * must be authenticated (or insecure_broker allow it), and reference-kbs
  * keeps one key per workload, so volumes cannot name broker resources. */
-static void check_dialect_volumes(void)
+static void check_broker_config(void)
 {
 	struct cw_err err = { "" };
 
+	if (config_check_broker(&config, &err) < 0)
+		fail(CW_EXIT_CONFIG, "configuration", &err);
 	if (!reference_dialect())
 		return;
 	for (unsigned i = 0; i < config.volumes.n; i++)
@@ -261,7 +268,25 @@ static struct secret *fetch_root_passphrase(void)
 	return ref ? fetch_reference_passphrase() : fetch_passphrase(config.resource);
 }
 
-static void unlock_and_mount(const char *dev)
+/* The root's header, copied once and checked before any passphrase is
+ * fetched: a disk the policy refuses never gets the broker's secret. */
+static struct luks_disk *root_disk;
+
+static void check_root_header(const char *dev)
+{
+	struct cw_err err = { "" };
+	char what[160];
+	int r = luks_check(dev, &config.luks_policy, config.root_luks_uuid, &root_disk, &err);
+
+	if (r == -EACCES)
+		fail(CW_EXIT_DISK_POLICY, "disk policy", &err);
+	if (r < 0)
+		fail(CW_EXIT_UNLOCK, "unlock", &err);
+	luks_disk_describe(root_disk, what, sizeof(what));
+	log_info("root header: %s, allowed by the disk policy", what);
+}
+
+static void unlock_and_mount(void)
 {
 	struct cw_err err = { "" };
 	struct secret *pass = fetch_root_passphrase();
@@ -270,7 +295,9 @@ static void unlock_and_mount(const char *dev)
 	int r;
 
 	strscpy(root.mapper, config.mapper, sizeof(root.mapper));
-	r = luks_open(dev, config.mapper, pass, config.readonly, &err);
+	r = luks_activate(root_disk, config.mapper, pass, config.readonly, &err);
+	luks_disk_free(root_disk);
+	root_disk = NULL;
 	/* Whatever the outcome; a reference-kbs key is no broker resource. */
 	passphrase_done(-1, reference_dialect() ? "" : config.resource, pass);
 	if (r == -EPERM)
@@ -303,17 +330,23 @@ static void mount_volumes(void)
 	for (unsigned i = 0; i < config.volumes.n; i++) {
 		const struct cw_volume *v = &config.volumes.v[i];
 		struct secret *pass = kept_pass[i];
+		struct luks_disk *disk = NULL;
 		int r;
 
 		kept_pass[i] = NULL;
 		root.n_volumes = i + 1;
 		if (volume_find(v, config.root_wait_ms, dev, sizeof(dev), &err) < 0)
 			fail(CW_EXIT_ROOT_NOT_FOUND, "finding a volume", &err);
+		r = volume_check_header(v, dev, &config.luks_policy, &disk, &err);
+		if (r < 0)
+			fail(r == -EACCES ? CW_EXIT_DISK_POLICY : CW_EXIT_UNLOCK,
+			     r == -EACCES ? "disk policy" : "unlocking a volume", &err);
 		if (!pass && *v->resource)
 			pass = fetch_passphrase(v->resource);
 		else if (!pass && volume_read_key_file(v, CW_NEWROOT, &pass, &err) < 0)
 			fail(CW_EXIT_UNLOCK, "reading a volume key", &err);
-		r = volume_unlock(v, dev, pass, &root.volumes[i], &err);
+		r = volume_unlock(v, disk, pass, &root.volumes[i], &err);
+		luks_disk_free(disk);
 		passphrase_done((int)i, v->resource, pass);
 		if (r < 0)
 			fail(r == -EPERM ? CW_EXIT_WRONG_KEY : CW_EXIT_UNLOCK, "unlocking a volume", &err);
@@ -393,6 +426,9 @@ static void early_setup(void)
 	reboot(RB_DISABLE_CAD);
 	load_configuration();
 	config_log(&config);
+	if (config.insecure_broker)
+		log_warn("insecure_broker is set: a plain http:// broker is allowed, and nothing "
+			 "authenticates it; the host could answer in its place (tests and demos only)");
 	log_stage("early-setup", t);
 
 	t = boottime_ms();
@@ -430,15 +466,19 @@ int main(int argc, char **argv)
 		fail(CW_EXIT_ROOT_NOT_FOUND, "finding the root device", &err);
 	log_info("root device %s", dev);
 	load_footer(dev);
-	check_dialect_volumes();
+	check_broker_config();
 	log_stage("find-root", t);
+
+	t = boottime_ms();
+	check_root_header(dev);
+	log_stage("header", t);
 
 	t = boottime_ms();
 	if (net_setup(&config, &err) < 0)
 		fail(CW_EXIT_NETWORK, "network setup", &err);
 	log_stage("network", t);
 
-	unlock_and_mount(dev);
+	unlock_and_mount();
 	mount_volumes();
 	prepare_workload(&w, &ids);
 	enter_root();

@@ -21,6 +21,7 @@
 #include "early.h"
 #include "exitcode.h"
 #include "log.h"
+#include "luks.h"
 #include "pid1.h"
 #include "util.h"
 #include "volumes.h"

@@ -14,15 +14,16 @@
 #include <cjson/cJSON.h>
 #include "config.h"
 #include "kbs.h"
+#include "luks.h"
 #include "util.h"
 #include "volumes.h"
 
 enum member { M_DEVICE, M_MOUNT_POINT, M_RESOURCE, M_KEY_FILE, M_MAPPER, M_FSTYPE,
-	      M_MOUNT_OPTIONS, M_READONLY };
+	      M_MOUNT_OPTIONS, M_READONLY, M_LUKS_UUID };
 
 static const char *const members[] = {
 	"device", "mount_point", "resource", "key_file", "mapper", "fstype", "mount_options",
-	"readonly",
+	"readonly", "luks_uuid",
 };
 
 /* The API filesystems are moved over these at the switch: a volume there
@@ -150,6 +151,13 @@ static int set_string(char *field, size_t size, const char *name, const cJSON *i
 	return 0;
 }
 
+static int check_luks_uuid(const char *v, struct cw_err *err)
+{
+	if (!luks_uuid_valid(v))
+		return cw_err_set(err, EINVAL, "luks_uuid: must be a UUID, 8-4-4-4-12 hex digits");
+	return 0;
+}
+
 static int key_file_check(const char *v, struct cw_err *err) { return check_path("key_file", v, err); }
 
 static int parse_member(struct cw_volume *v, enum member m, const cJSON *item, struct cw_err *err)
@@ -171,6 +179,9 @@ static int parse_member(struct cw_volume *v, enum member m, const cJSON *item, s
 	case M_MOUNT_OPTIONS:
 		return set_string(v->mount_options, sizeof(v->mount_options), "mount_options", item,
 				  check_options, err);
+	case M_LUKS_UUID:
+		return set_string(v->luks_uuid, sizeof(v->luks_uuid), "luks_uuid", item,
+				  check_luks_uuid, err);
 	case M_READONLY:
 		if (!cJSON_IsBool(item))
 			return cw_err_set(err, EINVAL, "readonly: must be true or false");

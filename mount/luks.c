@@ -1,6 +1,9 @@
-/* Unlocking the root disk with libcryptsetup.
+/* Unlocking a disk with libcryptsetup, from the checked copy of its header.
  *
- * The passphrase is turned into the volume key first (crypt_volume_key_get)
+ * luks_check copies the header once (mount/luks_header.c), loads the copy
+ * as a detached header of the disk and checks it (mount/luks_policy.c);
+ * luks_activate uses that same loaded copy, so the header that was checked
+ * is the header that is used. The passphrase is turned into the volume key first (crypt_volume_key_get)
  * and the mapping is made from that key. This runs the expensive key
  * derivation once (a buildah disk tunes it to ~1 s on the build machine,
  * tens of seconds under TCG), reports a wrong passphrase as -EPERM before
@@ -13,10 +16,14 @@
  * because header fields it may quote are host-controlled. libcryptsetup
  * never puts passphrases or keys in its messages. */
 #include <errno.h>
+#include <fcntl.h>
 #include <libcryptsetup.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "disk.h"
+#include <unistd.h>
+#include "luks.h"
 #include "util.h"
 
 #define DM_NAME_MAX 64
@@ -100,11 +107,80 @@ static int activation_error(int r, const char *dev, const char *name, struct cw_
 	}
 }
 
-int luks_open(const char *dev, const char *name, const struct secret *pass, bool readonly,
-	      struct cw_err *err)
+struct luks_disk {
+	char dev[256];
+	struct luks_header_copy copy;
+	struct crypt_device *cd; /* loaded from the copy, data on dev */
+};
+
+void luks_disk_free(struct luks_disk *d)
 {
-	_cleanup_crypt_ struct crypt_device *cd = NULL;
+	if (!d)
+		return;
+	if (d->cd)
+		crypt_free(d->cd);
+	luks_header_copy_close(&d->copy);
+	free(d);
+}
+
+static void luks_disk_freep(struct luks_disk **d)
+{
+	luks_disk_free(*d);
+}
+
+int luks_check(const char *dev, const struct luks_policy *p, const char *expected_uuid,
+	       struct luks_disk **out, struct cw_err *err)
+{
+	__attribute__((cleanup(luks_disk_freep))) struct luks_disk *d = calloc(1, sizeof(*d));
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	if (!d)
+		return cw_err_set(err, ENOMEM, "luks: out of memory");
+	d->copy.fd = -1;
+	strscpy(d->dev, dev, sizeof(d->dev));
+	fd = open(dev, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return cw_err_set(err, errno, "luks: %s: cannot open the device: %s", dev,
+				  strerror(errno));
+	r = luks_header_copy(fd, &d->copy, err);
+	if (r < 0)
+		return cw_err_prefix(err, r, "luks: %s", dev);
+	cs_setup();
+	r = crypt_init_data_device(&d->cd, d->copy.path, dev);
+	if (r < 0)
+		return cw_err_set(err, r, "luks: %s: cannot use the header copy (%s): %s", dev,
+				  strerror(-r), cs_detail());
+	r = crypt_load(d->cd, NULL, NULL);
+	if (r < 0)
+		return cw_err_set(err, EINVAL, "luks: %s: no usable LUKS header (%s): %s", dev,
+				  strerror(-r), cs_detail());
+	r = luks_policy_check(d->cd, p, expected_uuid, d->copy.size, err);
+	if (r < 0)
+		return cw_err_prefix(err, r, "luks: %s", dev);
+	*out = d;
+	d = NULL;
+	return 0;
+}
+
+const char *luks_disk_uuid(const struct luks_disk *d)
+{
+	const char *uuid = crypt_get_uuid(d->cd);
+
+	return uuid ? uuid : "";
+}
+
+void luks_disk_describe(const struct luks_disk *d, char *buf, size_t n)
+{
+	snprintf(buf, n, "%s %s-%s %d-bit, UUID %s", crypt_get_type(d->cd), crypt_get_cipher(d->cd),
+		 crypt_get_cipher_mode(d->cd), crypt_get_volume_key_size(d->cd) * 8, luks_disk_uuid(d));
+}
+
+int luks_activate(struct luks_disk *d, const char *name, const struct secret *pass, bool readonly,
+		  struct cw_err *err)
+{
 	_cleanup_secret_ struct secret *vk = NULL;
+	const char *dev = d->dev;
 	size_t vk_len;
 	int r;
 
@@ -115,16 +191,7 @@ int luks_open(const char *dev, const char *name, const struct secret *pass, bool
 		return cw_err_set(err, EINVAL, "luks: %s: empty passphrase", dev);
 	cs_setup();
 
-	r = crypt_init(&cd, dev);
-	if (r < 0)
-		return cw_err_set(err, r, "luks: %s: cannot open the device (%s): %s", dev,
-				  strerror(-r), cs_detail());
-	r = crypt_load(cd, NULL, NULL);
-	if (r < 0)
-		return cw_err_set(err, EINVAL, "luks: %s: no LUKS header (%s): %s", dev,
-				  strerror(-r), cs_detail());
-
-	r = crypt_get_volume_key_size(cd);
+	r = crypt_get_volume_key_size(d->cd);
 	if (r <= 0 || r > VOLUME_KEY_MAX)
 		return cw_err_set(err, EINVAL, "luks: %s: invalid volume key size %d in the header",
 				  dev, r);
@@ -134,7 +201,7 @@ int luks_open(const char *dev, const char *name, const struct secret *pass, bool
 				  strerror(errno));
 	vk_len = (size_t)r;
 
-	r = crypt_volume_key_get(cd, CRYPT_ANY_SLOT, (char *)vk->data, &vk_len,
+	r = crypt_volume_key_get(d->cd, CRYPT_ANY_SLOT, (char *)vk->data, &vk_len,
 				 (const char *)pass->data, pass->len);
 	if (r == -EPERM)
 		return cw_err_set(err, EPERM, "luks: %s: wrong passphrase (no key slot opens with it)",
@@ -147,7 +214,7 @@ int luks_open(const char *dev, const char *name, const struct secret *pass, bool
 				  strerror(-r), cs_detail());
 	vk->len = vk_len;
 
-	r = crypt_activate_by_volume_key(cd, name, (const char *)vk->data, vk->len,
+	r = crypt_activate_by_volume_key(d->cd, name, (const char *)vk->data, vk->len,
 					 readonly ? CRYPT_ACTIVATE_READONLY : 0);
 	if (r < 0)
 		return activation_error(r, dev, name, err);

@@ -18,6 +18,7 @@
 #include <dirent.h>
 #include <unistd.h>
 #include "disk.h"
+#include "luks.h"
 #include "util.h"
 #include "volumes.h"
 
@@ -173,14 +174,22 @@ int volume_read_key_file(const struct cw_volume *v, const char *newroot, struct 
 	return 0;
 }
 
-int volume_unlock(const struct cw_volume *v, const char *dev, const struct secret *pass,
+int volume_check_header(const struct cw_volume *v, const char *dev, const struct luks_policy *p,
+			struct luks_disk **disk, struct cw_err *err)
+{
+	int r = luks_check(dev, p, v->luks_uuid, disk, err);
+
+	return r < 0 ? cw_err_prefix(err, r, "volume %s", v->mount_point) : 0;
+}
+
+int volume_unlock(const struct cw_volume *v, struct luks_disk *disk, const struct secret *pass,
 		  struct volume_state *st, struct cw_err *err)
 {
 	int r;
 
 	strscpy(st->mapper, v->mapper, sizeof(st->mapper));
 	strscpy(st->mount_point, v->mount_point, sizeof(st->mount_point));
-	r = luks_open(dev, v->mapper, pass, v->readonly, err);
+	r = luks_activate(disk, v->mapper, pass, v->readonly, err);
 	if (r < 0)
 		return cw_err_prefix(err, r, "volume %s (key from %s %s)", v->mount_point,
 				     *v->resource ? "resource" : "key_file",

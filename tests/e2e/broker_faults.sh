@@ -150,17 +150,9 @@ test_broker_rsa1_5_refused() {
 bf_https_setup() {
     local d="$work/tls"
     [ -f "$work/bf-https.cpio.gz" ] && return
-    mkdir -p "$d"
-    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-        -subj /CN=cwinit-e2e-ca -keyout "$d/ca.key" -out "$d/ca.pem" 2>/dev/null
+    e2e_tls "$d"
     openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
         -subj /CN=cwinit-e2e-other-ca -keyout "$d/other.key" -out "$d/other-ca.pem" 2>/dev/null
-    openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=10.0.2.100 \
-        -keyout "$d/server.key" -out "$d/server.csr" 2>/dev/null
-    printf 'subjectAltName=IP:10.0.2.100\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' \
-        > "$d/ext"
-    openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial \
-        -days 2 -extfile "$d/ext" -out "$d/server.pem" 2>/dev/null
     printf 'algorithm = "sha384"\nversion = "0.1.0"\n\n[data]\n"note.txt" = %s\n' \
         "'''
 from the cwinit e2e tests
@@ -214,7 +206,7 @@ url = 'http://10.0.2.100:8080'
     bf_snp_measurement=$(printf '5a%.0s' {1..48})
     # shellcheck disable=SC2086  # a list of module names
     tee_initramfs "$work/bf-snp.cpio.gz" "$TEE_EMUL_MODULES_61" \
-        '{"tee":"snp","init_data":"/etc/cwinit/init-data.toml"}' $TEE_EMUL_MODULE_NAMES \
+        '{"tee":"snp","insecure_broker":true,"init_data":"/etc/cwinit/init-data.toml"}' $TEE_EMUL_MODULE_NAMES \
         --add "$d/init-data.toml:/etc/cwinit/init-data.toml" || return 1
     bf_snp_initrd="$work/bf-snp.cpio.gz"
 }

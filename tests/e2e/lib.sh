@@ -74,6 +74,21 @@ tee_initramfs() {
     return "$rc"
 }
 
+# e2e_tls DIR: a test CA (DIR/ca.pem) and the broker's certificate for the address the guest
+# reaches it at, 10.0.2.100 (DIR/server.pem, DIR/server.key), as a broker operator would make them.
+e2e_tls() {
+    local d=$1
+    mkdir -p "$d"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+        -subj /CN=cwinit-e2e-ca -keyout "$d/ca.key" -out "$d/ca.pem" 2>/dev/null
+    openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=10.0.2.100 \
+        -keyout "$d/server.key" -out "$d/server.csr" 2>/dev/null
+    printf 'subjectAltName=IP:10.0.2.100\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' \
+        > "$d/ext"
+    openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial \
+        -days 2 -extfile "$d/ext" -out "$d/server.pem" 2>/dev/null
+}
+
 # e2e_rootfs DIR: a minimal root with busybox, a user "app" (1000:1000,
 # also in groups audio 29 and video 44) and the workload scripts.
 e2e_rootfs() {

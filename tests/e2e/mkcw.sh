@@ -18,7 +18,7 @@ mkcw_prepare() {
     mkcw_initrd="$work/mkcw.cpio.gz"
     # shellcheck disable=SC2086  # a list of module names
     tee_initramfs "$mkcw_initrd" "$TEE_EMUL_MODULES_61" \
-        '{"net_interface":"eth0","net_address":"10.0.2.15/24","shutdown":"reboot"}' \
+        '{"net_interface":"eth0","net_address":"10.0.2.15/24","shutdown":"reboot","footer_broker_url":true,"insecure_broker":true}' \
         $TEE_EMUL_MODULE_NAMES || return 1
 
     root=$(mkroot mkcw 'echo "CMDLINE-CWINIT-WORDS: $(tr " " "\n" < /proc/cmdline | grep -c "^cwinit\.")"
@@ -110,7 +110,7 @@ test_mkcw_volume_resource_refused() {
     mkcw_prepare || return 0
     # shellcheck disable=SC2086  # a list of module names
     tee_initramfs "$initrd" "$TEE_EMUL_MODULES_61" \
-        '{"net_interface":"eth0","net_address":"10.0.2.15/24","shutdown":"reboot","volumes":[
+        '{"net_interface":"eth0","net_address":"10.0.2.15/24","shutdown":"reboot","footer_broker_url":true,"insecure_broker":true,"volumes":[
           {"device":"LABEL=cwdata","mount_point":"/srv/data","resource":"default/key/data"}]}' \
         $TEE_EMUL_MODULE_NAMES || return 0
     saved=$mkcw_initrd

@@ -30,7 +30,7 @@ tee_image() {
     img="$work/tee-$1-$2.cpio.gz"
     kernel="$kdir/vmlinux"
     # shellcheck disable=SC2086  # a list of module names
-    tee_initramfs "$img" "$tree" "{\"tee\":\"$2\"}" $TEE_EMUL_MODULE_NAMES
+    tee_initramfs "$img" "$tree" "{\"tee\":\"$2\",\"insecure_broker\":true}" $TEE_EMUL_MODULE_NAMES
 }
 
 # tee_boot NAME KERNEL TEE MODE [EXTRA]: a workload disk, the good key, the verifying broker,
@@ -175,7 +175,7 @@ tee_tdx_init_data() {
     tee_tdx_document
     # shellcheck disable=SC2086  # a list of module names
     tee_initramfs "$img" "$TEE_EMUL_MODULES_612" \
-        '{"tee":"tdx","init_data":"/etc/cwinit/init-data.toml"}' $TEE_EMUL_MODULE_NAMES \
+        '{"tee":"tdx","insecure_broker":true,"init_data":"/etc/cwinit/init-data.toml"}' $TEE_EMUL_MODULE_NAMES \
         --add "$tee_tdx_doc:/etc/cwinit/init-data.toml" || return 1
     root=$(mkroot "$name" 'exit 0')
     e2e_disk "$work/$name.img" "$root" "$(image_config '["/bin/sh","/srv/work/run.sh"]' '[]')" "$pass"
@@ -211,7 +211,7 @@ test_tee_auto_none() {
     # No TEE at all: auto fails closed and never falls back to sample.
     local img="$work/tee-none.cpio.gz" log="$work/tee-none.log" root kdir
     kdir=$(e2e_kernel_dir)
-    tee_initramfs "$img" "$kdir/lib/modules/$(cat "$kdir/version")" '{"tee":"auto"}' || return
+    tee_initramfs "$img" "$kdir/lib/modules/$(cat "$kdir/version")" '{"tee":"auto","insecure_broker":true}' || return
     root=$(mkroot tee-none 'exit 0')
     e2e_disk "$work/tee-none.img" "$root" "$(image_config '["/bin/sh","/srv/work/run.sh"]' '[]')" "$pass"
     e2e_boot "$log" --initrd "$img" --disk "$work/tee-none.img" \

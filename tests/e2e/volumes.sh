@@ -49,7 +49,7 @@ test_volumes_mounted() {
     local initrd_vol="$work/volumes.cpio.gz" log
     volumes_disks
     # B is mounted inside A: its mount point is created on A at the first boot.
-    e2e_initramfs "$initrd_vol" '{"tee":"sample","root":"LABEL=cwroot","volumes":[
+    e2e_initramfs "$initrd_vol" '{"tee":"sample","insecure_broker":true,"root":"LABEL=cwroot","volumes":[
         {"device":"LABEL=cwdata-a","mount_point":"/srv/data","resource":"default/key/data-a"},
         {"device":"LABEL=cwdata-b","mount_point":"/srv/data/ref","key_file":"/etc/keys/vol-b.key",
          "mapper":"refdata","readonly":true}]}'
@@ -82,7 +82,7 @@ test_volume_wrong_key() {
     volumes_disks
     printf 'not-the-passphrase' > "$work/vol-a.wrong"
     # B (key file) opens first, so teardown has a volume to undo besides the root.
-    e2e_initramfs "$initrd_bad" '{"tee":"sample","root":"LABEL=cwroot","volumes":[
+    e2e_initramfs "$initrd_bad" '{"tee":"sample","insecure_broker":true,"root":"LABEL=cwroot","volumes":[
         {"device":"LABEL=cwdata-b","mount_point":"/ref","key_file":"/etc/keys/vol-b.key","readonly":true},
         {"device":"LABEL=cwdata-a","mount_point":"/srv/data","resource":"default/key/data-a"}]}'
     volumes_boot volume-wrongkey "$initrd_bad" "$work/vol-a.wrong"

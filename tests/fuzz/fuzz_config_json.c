@@ -73,6 +73,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		r = volumes_check(&c.volumes, c.root, c.mapper, &err);
 		FUZZ_CHECK(r == 0 || r == -EINVAL);
 		fuzz_check_msg(err.msg, sizeof(err.msg));
+		r = config_check_broker(&c, &err);
+		FUZZ_CHECK(r == 0 || r == -EPERM);
+		fuzz_check_msg(err.msg, sizeof(err.msg));
 	}
+	/* No configuration can allow a null cipher. */
+	FUZZ_CHECK(c.luks_policy.n >= 1 && c.luks_policy.n <= LUKS_POLICY_CIPHERS);
+	for (unsigned i = 0; i < c.luks_policy.n; i++)
+		FUZZ_CHECK(!strstr(c.luks_policy.rules[i].spec, "null"));
 	return 0;
 }

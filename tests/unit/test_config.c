@@ -98,10 +98,10 @@ static void test_cmdline(void)
 	struct cw_err err = { "" };
 
 	config_defaults(&c);
-	CHECK_INT(config_load_cmdline(&c, "console=ttyS0 panic=-1 quiet cwinit.tee=sample "
+	CHECK_INT(config_load_cmdline(&c, "console=ttyS0 panic=-1 quiet cwinit.tee=tdx "
 				      "\"cwinit.mount_options=noatime\" cwinit.root=LABEL=data "
 				      "-- cwinit.tee=ignored", &err), 0);
-	CHECK_STR(c.tee, "sample");
+	CHECK_STR(c.tee, "tdx");
 	CHECK_STR(c.root, "LABEL=data");
 	CHECK_STR(c.mount_options, "noatime");
 	CHECK_INT(config_load_cmdline(&c, "cwinit.modules=virtio_blk,dm-crypt,ext4", &err), 0);
@@ -134,14 +134,15 @@ static void test_precedence(void)
 	/* The file is read first but must still beat the command line and footer. */
 	config_defaults(&c);
 	CHECK_INT(load_json(&c, "{\"tee\":\"sample\"}", &err), 0);
-	CHECK_INT(config_load_cmdline(&c, "cwinit.tee=other cwinit.broker_url=http://a:1", &err), 0);
+	CHECK_INT(config_load_cmdline(&c, "cwinit.tee=tdx cwinit.broker_url=http://a:1", &err), 0);
 	CHECK_INT(config_load_footer(&c, footer, strlen(footer), &err), 0);
 	CHECK_STR(c.tee, "sample");
 	CHECK_STR(c.broker_url, "http://a:1");
 	CHECK_STR(c.workload_id, "wl-1");
 
-	/* The footer fills what nothing stronger set. */
+	/* The footer fills what nothing stronger set (the broker only where the file lets it). */
 	config_defaults(&c);
+	CHECK_INT(load_json(&c, "{\"footer_broker_url\":true}", &err), 0);
 	CHECK_INT(config_load_footer(&c, footer, strlen(footer), &err), 0);
 	CHECK_STR(c.broker_url, "http://127.0.0.1:8000");
 	CHECK_STR(c.tee, "snp");
@@ -187,6 +188,88 @@ static void test_tee_key(void)
 	CHECK_INT(config_set(&c, "tee_key", "RSA-3072", SRC_FILE, &err), -EINVAL);
 	CHECK_INT(config_set(&c, "init_data", "init-data.toml", SRC_FILE, &err), -EINVAL);
 	CHECK_INT(config_set(&c, "allow_rsa1_5", "sometimes", SRC_FILE, &err), -EINVAL);
+}
+
+/* What the host writes (the footer, an unmeasured command line) may not
+ * weaken what the measured file decides. */
+static void test_host_sources(void)
+{
+	struct cw_config c;
+	struct cw_err err = { "" };
+	const char *url_footer = "{\"attestation_url\":\"https://kbs.example:8080\"}";
+
+	/* The footer chooses the broker only when the file allows it. */
+	config_defaults(&c);
+	CHECK_INT(config_load_footer(&c, url_footer, strlen(url_footer), &err), -EPERM);
+	CHECK(strstr(err.msg, "broker_url (from footer): the disk footer may choose the broker "
+		      "only when /etc/cwinit.json sets footer_broker_url") != NULL);
+	CHECK_STR(c.broker_url, "");
+	/* ... but a URL the file pinned is simply stronger. */
+	CHECK_INT(load_json(&c, "{\"broker_url\":\"https://kbs.owner:1\"}", &err), 0);
+	CHECK_INT(config_load_footer(&c, url_footer, strlen(url_footer), &err), 0);
+	CHECK_STR(c.broker_url, "https://kbs.owner:1");
+
+	/* sample evidence only from the file: neither the footer nor the command line. */
+	config_defaults(&c);
+	CHECK_INT(config_load_footer(&c, "{\"tee\":\"sample\"}", 16, &err), -EPERM);
+	CHECK(strstr(err.msg, "tee (from footer): sample evidence may be chosen only in "
+		      "/etc/cwinit.json") != NULL);
+	CHECK_INT(config_load_cmdline(&c, "cwinit.tee=sample", &err), -EPERM);
+	CHECK_STR(c.tee, "auto");
+	CHECK_INT(config_load_footer(&c, "{\"tee\":\"tdx\"}", 13, &err), 0);
+	CHECK_STR(c.tee, "tdx");
+	CHECK_INT(config_load_footer(&c, "{\"tee\":\"nitro\"}", 15, &err), -EINVAL);
+	CHECK_INT(load_json(&c, "{\"tee\":\"sample\"}", &err), 0);
+	CHECK_STR(c.tee, "sample");
+
+	/* The file-only keys, from the command line. */
+	static const char *const file_only[] = {
+		"cwinit.insecure_broker=true", "cwinit.footer_broker_url=true",
+		"cwinit.ignore_cmdline=false", "cwinit.root_luks_uuid=0ea4cb81-e318-4f8c-be9d-09f30460a1b4",
+	};
+	for (size_t i = 0; i < sizeof(file_only) / sizeof(file_only[0]); i++) {
+		config_defaults(&c);
+		CHECK_INT(config_load_cmdline(&c, file_only[i], &err), -EPERM);
+		CHECK(strstr(err.msg, "(from cmdline): may be set only in /etc/cwinit.json") != NULL);
+	}
+	CHECK(!c.insecure_broker && !c.footer_broker_url && !c.ignore_cmdline && !*c.root_luks_uuid);
+	CHECK_INT(config_load_cmdline(&c, "cwinit.luks_ciphers=x", &err), -ENOENT);
+
+	/* In the file: the UUID's form, and luks_ciphers replaces the default. */
+	config_defaults(&c);
+	CHECK_INT(load_json(&c, "{\"root_luks_uuid\":\"0EA4CB81-e318-4f8c-be9d-09f30460a1b4\","
+			    "\"luks_ciphers\":{\"aes-xts-plain64\":[512]}}", &err), 0);
+	CHECK_INT(c.luks_policy.n, 1);
+	CHECK_INT(c.luks_policy.rules[0].n_key_bits, 1);
+	CHECK_INT(c.luks_policy.rules[0].key_bits[0], 512);
+	CHECK_INT(load_json(&c, "{\"root_luks_uuid\":\"0ea4cb81e3184f8cbe9d09f30460a1b4\"}", &err),
+		  -EINVAL);
+	CHECK_INT(load_json(&c, "{\"luks_ciphers\":{\"cipher_null-ecb\":[256]}}", &err), -EINVAL);
+	CHECK_INT(config_load_json(&c, "{\"luks_ciphers\":{\"aes-xts-plain64\":[256]}}", 42,
+				   SRC_CMDLINE, &err), -EINVAL);
+	CHECK_INT(c.luks_policy.rules[0].key_bits[0], 512);
+}
+
+/* The broker must be authenticated unless the file says this is a test. */
+static void test_broker_check(void)
+{
+	struct cw_config c;
+	struct cw_err err = { "" };
+
+	config_defaults(&c);
+	CHECK_INT(config_check_broker(&c, &err), 0); /* none yet: the boot says so later */
+	CHECK_INT(config_load_cmdline(&c, "cwinit.broker_url=http://10.0.2.100:8080", &err), 0);
+	CHECK_INT(config_check_broker(&c, &err), -EPERM);
+	CHECK(strstr(err.msg, "is plain HTTP, which nothing authenticates") != NULL);
+	CHECK_INT(load_json(&c, "{\"insecure_broker\":true}", &err), 0);
+	CHECK_INT(config_check_broker(&c, &err), 0);
+
+	config_defaults(&c);
+	CHECK_INT(config_load_cmdline(&c, "cwinit.broker_url=https://kbs.example", &err), 0);
+	CHECK_INT(config_check_broker(&c, &err), -EPERM);
+	CHECK(strstr(err.msg, "needs ca_file") != NULL);
+	CHECK_INT(load_json(&c, "{\"ca_file\":\"/etc/cwinit/ca.pem\"}", &err), 0);
+	CHECK_INT(config_check_broker(&c, &err), 0);
 }
 
 static void test_key_table(void)
@@ -237,6 +320,8 @@ int main(void)
 	test_cmdline();
 	test_precedence();
 	test_tee_key();
+	test_host_sources();
+	test_broker_check();
 	test_key_table();
 	test_cmdline_words();
 	return check_finish("test_config");

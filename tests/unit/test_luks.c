@@ -1,8 +1,11 @@
-/* luks_open/luks_close on LUKS images in plain files.
+/* luks_check/luks_activate/luks_close on LUKS images in plain files, the
+ * way cwinit's boot calls them.
  *
  * The host has no device-mapper, so a mapping cannot be made here (the QEMU
- * end-to-end tests do that). Everything before it can: header loading, the
- * passphrase check through the key slot, and the errors. */
+ * end-to-end tests do that). Everything before it can: the header copy and
+ * its check, the passphrase check through the key slot, and the errors.
+ * tests/unit/test_luks_policy.c has the headers the policy refuses. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -11,8 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "check.h"
-#include "disk.h"
 #include "loopdev.h"
+#include "luks.h"
 #include "secret.h"
 
 #define PASSPHRASE "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"
@@ -57,18 +60,25 @@ static int make_images(void)
 	return 0;
 }
 
-/* Runs luks_open with stderr and stdout captured: a low layer must not print. */
+static struct luks_policy policy;
+
+/* Runs luks_check and (with pass) luks_activate with stderr and stdout
+ * captured: a low layer must not print. */
 static int open_quietly(const char *dev, const char *name, const struct secret *pass,
 			struct cw_err *err, int *printed)
 {
 	char out[] = "/tmp/cwinit-test-luks-out-XXXXXX";
 	int fd = mkstemp(out), save1 = dup(1), save2 = dup(2), r;
+	struct luks_disk *d = NULL;
 	struct stat st;
 
 	fflush(stdout);
 	dup2(fd, 1);
 	dup2(fd, 2);
-	r = luks_open(dev, name, pass, false, err);
+	r = luks_check(dev, &policy, "", &d, err);
+	if (r == 0)
+		r = luks_activate(d, name, pass, false, err);
+	luks_disk_free(d);
 	fflush(stdout);
 	dup2(save1, 1);
 	dup2(save2, 2);
@@ -87,22 +97,22 @@ static void test_header(void)
 	int printed;
 
 	CHECK_INT(open_quietly(zero, "cwtest", pass, &err, &printed), -EINVAL);
-	CHECK(strstr(err.msg, "no LUKS header") != NULL);
+	CHECK(strstr(err.msg, "no LUKS1 or LUKS2 header") != NULL);
 	CHECK_INT(printed, 0);
 
 	/* Both LUKS2 header copies (primary at 0, secondary at 16 KiB) and the
 	 * LUKS1 magic overwritten. */
 	CHECK_INT(run_cmd("dd if=/dev/zero of=%s bs=6 count=1 conv=notrunc status=none", luks1), 0);
 	CHECK_INT(open_quietly(luks1, "cwtest", pass, &err, &printed), -EINVAL);
-	CHECK(strstr(err.msg, "no LUKS header") != NULL);
+	CHECK(strstr(err.msg, "no LUKS1 or LUKS2 header") != NULL);
 	CHECK_INT(run_cmd("dd if=/dev/zero of=%s bs=6 count=1 conv=notrunc status=none", luks2), 0);
 	CHECK_INT(run_cmd("dd if=/dev/zero of=%s bs=6 seek=16384 oflag=seek_bytes count=1 "
 			  "conv=notrunc status=none", luks2), 0);
 	CHECK_INT(open_quietly(luks2, "cwtest", pass, &err, &printed), -EINVAL);
-	CHECK(strstr(err.msg, "no LUKS header") != NULL);
+	CHECK(strstr(err.msg, "no LUKS1 or LUKS2 header") != NULL);
 	CHECK_INT(printed, 0);
 
-	CHECK(luks_open("/nonexistent/cwinit-disk", "cwtest", pass, false, &err) < 0);
+	CHECK(open_quietly("/nonexistent/cwinit-disk", "cwtest", pass, &err, &printed) < 0);
 	secret_free(pass);
 }
 
@@ -133,7 +143,7 @@ static void test_passphrase(const char *img)
 	CHECK_INT(open_quietly(img, "cwtest", wrong, &err, &printed), -EPERM);
 	CHECK(strstr(err.msg, "wrong passphrase") != NULL);
 	CHECK_INT(printed, 0);
-	CHECK_INT(luks_open(img, "cwtest", almost, false, &err), -EPERM);
+	CHECK_INT(open_quietly(img, "cwtest", almost, &err, &printed), -EPERM);
 
 	/* The right passphrase gets as far as device-mapper. */
 	r = open_quietly(img, "cwtest", right, &err, &printed);
@@ -158,17 +168,53 @@ static void test_names(void)
 	struct secret *pass = secret_of(PASSPHRASE);
 	const char *bad[] = { "", ".", "..", "../x", "a/b", "a b", "x\n",
 			      "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" };
+	struct luks_disk *d = NULL;
 
+	CHECK_INT(luks_check(luks2, &policy, "", &d, &err), 0);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		CHECK_INT(luks_open(luks2, bad[i], pass, false, &err), -EINVAL);
+		CHECK_INT(luks_activate(d, bad[i], pass, false, &err), -EINVAL);
 		CHECK(strstr(err.msg, "mapper name") != NULL);
 		CHECK_INT(luks_close(bad[i], &err), -EINVAL);
 	}
-	CHECK_INT(luks_open(luks2, NULL, pass, false, &err), -EINVAL);
-	CHECK_INT(luks_open(luks2, "cwtest", NULL, false, &err), -EINVAL);
+	CHECK_INT(luks_activate(d, NULL, pass, false, &err), -EINVAL);
+	CHECK_INT(luks_activate(d, "cwtest", NULL, false, &err), -EINVAL);
+	luks_disk_free(d);
 	/* Nothing by that name is active. */
 	CHECK_INT(luks_close("cwinit-test-not-active", &err), 0);
 	secret_free(pass);
+}
+
+/* What the boot logs of a checked header, and the expected UUID. */
+static void test_describe_and_uuid(void)
+{
+	struct cw_err err = {{0}};
+	struct luks_disk *d = NULL;
+	char text[160], uuid[64], upper[64];
+	FILE *p;
+
+	snprintf(text, sizeof(text), "cryptsetup luksUUID %s", luks2);
+	p = popen(text, "r");
+	CHECK(p && fgets(uuid, sizeof(uuid), p));
+	if (p)
+		pclose(p);
+	uuid[strcspn(uuid, "\n")] = '\0';
+	CHECK_INT(luks_check(luks2, &policy, "", &d, &err), 0);
+	luks_disk_describe(d, text, sizeof(text));
+	CHECK(strstr(text, "LUKS2 aes-xts-plain64 512-bit, UUID ") == text);
+	CHECK_STR(luks_disk_uuid(d), uuid);
+	luks_disk_free(d);
+	d = NULL;
+
+	/* The expected UUID matches in either case, and nothing else does. */
+	for (size_t i = 0; i <= strlen(uuid); i++)
+		upper[i] = (char)toupper((unsigned char)uuid[i]);
+	CHECK_INT(luks_check(luks2, &policy, upper, &d, &err), 0);
+	luks_disk_free(d);
+	d = NULL;
+	CHECK_INT(luks_check(luks2, &policy, "00000000-0000-0000-0000-000000000000", &d, &err),
+		  -EACCES);
+	CHECK(strstr(err.msg, "is not the expected 00000000-0000-0000-0000-000000000000") != NULL);
+	CHECK(d == NULL);
 }
 
 int main(void)
@@ -177,7 +223,9 @@ int main(void)
 		fprintf(stderr, "test_luks: cannot make the LUKS images in %s\n", dir);
 		return 1;
 	}
+	luks_policy_default(&policy);
 	test_names();
+	test_describe_and_uuid();
 	test_passphrase(luks1);
 	test_passphrase(luks2);
 	test_header();

@@ -132,13 +132,14 @@ static void test_footer_config(void)
 		"{\"workload_id\":\"..\"}",
 	};
 	static const char file[] = "{\"snp_gen\":\"milan\",\"workload_id\":\"mine\","
-				   "\"kbs_protocol\":\"reference\"}";
+				   "\"kbs_protocol\":\"reference\",\"footer_broker_url\":true}";
 	struct cw_config c;
 	struct cw_err err = { "" };
 
 	config_defaults(&c);
 	CHECK_STR(c.kbs_protocol, "auto");
 	CHECK_STR(c.snp_gen, "milan");
+	c.footer_broker_url = true;
 	CHECK_INT(config_load_footer(&c, footer, strlen(footer), &err), 0);
 	CHECK_STR(c.workload_id, "wl-9");
 	CHECK_STR(c.snp_gen, "genoa");
