@@ -183,20 +183,27 @@ static int check_policy(struct broker *b, const struct broker_policy *p, struct 
 	return 0;
 }
 
+void broker_begin(struct broker *b, struct kbs_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	res->failure = KBS_INTERNAL;
+	b->res = res;
+	b->deadline = monotonic_ms() + b->policy->deadline_ms;
+	b->restarts_left = b->policy->restarts;
+	b->restarts = 0;
+	b->rc = 0;
+}
+
 int broker_open(struct broker *b, const struct broker_policy *p, struct kbs_result *res,
 		struct cw_err *err)
 {
 	int rc;
 
 	memset(b, 0, sizeof(*b));
-	memset(res, 0, sizeof(*res));
 	b->policy = p;
-	b->res = res;
-	res->failure = KBS_INTERNAL;
+	broker_begin(b, res);
 	if ((rc = check_policy(b, p, err)))
 		return rc;
-	b->deadline = monotonic_ms() + p->deadline_ms;
-	b->restarts_left = p->restarts;
 	if (strncmp(b->base, "http://", 7) == 0)
 		log_warn("broker %s is plain HTTP: nothing authenticates the broker; use https with "
 			 "ca_file outside tests", b->base);

@@ -155,6 +155,9 @@ void http_client_free(struct http_client *c)
 
 void http_response_clear(struct http_response *r)
 {
+	/* It may have held an attestation token. */
+	if (r->body)
+		explicit_bzero(r->body, r->len);
 	free(r->body);
 	memset(r, 0, sizeof(*r));
 }

@@ -8,11 +8,13 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "broker.h"
 #include "jcs.h"
 #include "jwe.h"
 #include "kbs.h"
+#include "kbs_parse.h"
 #include "initdata.h"
 #include "log.h"
 #include "teekey.h"
@@ -22,12 +24,23 @@
 #define KBS_COOKIE "kbs-session-id"
 #define MAX_NONCE 1024
 
-struct session_ctx {
+/* One attested session: the TEE key, the broker connection, the cookie.
+ * Every resource fetched in it shares the attestation. */
+struct kbs_session {
 	const struct kbs_request *req;
-	char res_path[300];
+	struct broker_policy policy;
+	struct broker b;
+	EVP_PKEY *key;      /* the session's TEE key */
+	cJSON *jwk;         /* its public JWK */
+	char cookie[HTTP_MAX_COOKIE + 1];
+	bool attested;      /* the cookie names an attested session */
+	struct secret *token;
+};
+
+struct get_ctx {
+	struct kbs_session *s;
+	char path[300];
 	struct secret **out;
-	EVP_PKEY *key;      /* the exchange's TEE key */
-	const cJSON *jwk;   /* its public JWK */
 };
 
 static char *auth_body(const char *tee)
@@ -71,15 +84,13 @@ static char *attest_body(const char *nonce, const cJSON *jwk, const char *eviden
 	return s;
 }
 
-/* auth, attest and resource once, in one broker session. */
-static enum broker_verdict session(struct broker *x, void *ctx, struct cw_err *err)
+/* auth and attest: a new attested session with the broker. */
+static enum broker_verdict attest_session(struct kbs_session *s, struct cw_err *err)
 {
-	const struct session_ctx *c = ctx;
-	const struct kbs_request *req = c->req;
-	const char *res_path = c->res_path;
-	char cookie[HTTP_MAX_COOKIE + 1], nonce[MAX_NONCE + 1];
+	const struct kbs_request *req = s->req;
+	struct broker *x = &s->b;
+	char nonce[MAX_NONCE + 1];
 	struct http_response resp = { 0 };
-	const cJSON *jwk = c->jwk;
 	uint8_t digest[JCS_MAX_DIGEST];
 	size_t dlen = 0;
 	const char *hash = NULL;
@@ -87,14 +98,14 @@ static enum broker_verdict session(struct broker *x, void *ctx, struct cw_err *e
 	enum broker_verdict v;
 	int rc;
 
-	/* auth */
+	s->attested = false;
 	body = auth_body(req->provider->kbs_tee);
-	if ((v = broker_auth(x, KBS_PREFIX "/auth", body, cookie, nonce, sizeof(nonce), &hash,
+	if ((v = broker_auth(x, KBS_PREFIX "/auth", body, s->cookie, nonce, sizeof(nonce), &hash,
 			     err)) != BV_OK)
 		goto out;
 
 	/* evidence bound to this nonce and key, then attest */
-	if ((rc = jcs_binding_digest(hash, nonce, jwk, digest, &dlen, err))) {
+	if ((rc = jcs_binding_digest(hash, nonce, s->jwk, digest, &dlen, err))) {
 		v = broker_fail(x, "attest", "", rc == -ENOMEM ? KBS_INTERNAL : KBS_BAD_ANSWER, 0,
 				rc, BV_FINAL, err);
 		goto out;
@@ -114,26 +125,48 @@ static enum broker_verdict session(struct broker *x, void *ctx, struct cw_err *e
 		goto out;
 	}
 	free(body);
-	if (!(body = attest_body(nonce, jwk, evidence, req->init_data))) {
+	if (!(body = attest_body(nonce, s->jwk, evidence, req->init_data))) {
 		cw_err_set(err, ENOMEM, "out of memory");
 		v = broker_fail(x, "attest", KBS_PREFIX "/attest", KBS_INTERNAL, 0, ENOMEM, BV_FINAL, err);
 		goto out;
 	}
-	if ((v = broker_request(x, "attest", KBS_PREFIX "/attest", body, cookie, &resp, err)) != BV_OK)
+	if ((v = broker_request(x, "attest", KBS_PREFIX "/attest", body, s->cookie, &resp, err)) != BV_OK)
 		goto out;
-	http_response_clear(&resp);
-
-	/* resource */
-	if ((v = broker_request(x, "resource", res_path, NULL, cookie, &resp, err)) != BV_OK)
-		goto out;
-	if ((rc = jwe_decrypt_flags(c->key, req->allow_rsa1_5 ? JWE_ALLOW_RSA1_5 : 0, resp.body,
-				    resp.len, c->out, err)))
-		v = broker_fail(x, "resource", res_path,
-				rc == -ENOMEM ? KBS_INTERNAL : KBS_BAD_ANSWER, 200, rc, BV_FINAL, err);
+	/* Kept for the workload that asks for it; a broker that sends none
+	 * (or an odd one) fails only that request, later. */
+	secret_free(s->token);
+	if (kbs_parse_token(resp.body, resp.len, &s->token, NULL) < 0)
+		s->token = NULL;
+	s->attested = true;
 out:
 	http_response_clear(&resp);
 	free(evidence);
 	free(body);
+	return v;
+}
+
+/* One resource in the session, attesting first when it has none. A
+ * session the broker forgot (BV_RESTART) or a transport failure (BV_RETRY)
+ * leaves it unattested, so broker_run's next round starts from auth. */
+static enum broker_verdict get_step(struct broker *x, void *ctx, struct cw_err *err)
+{
+	struct get_ctx *g = ctx;
+	struct kbs_session *s = g->s;
+	struct http_response resp = { 0 };
+	enum broker_verdict v;
+	int rc;
+
+	if (!s->attested && (v = attest_session(s, err)) != BV_OK)
+		return v;
+	v = broker_request(x, "resource", g->path, NULL, s->cookie, &resp, err);
+	if (v == BV_RESTART || v == BV_RETRY)
+		s->attested = false;
+	if (v == BV_OK &&
+	    (rc = jwe_decrypt_flags(s->key, s->req->allow_rsa1_5 ? JWE_ALLOW_RSA1_5 : 0, resp.body,
+				    resp.len, g->out, err)))
+		v = broker_fail(x, "resource", g->path,
+				rc == -ENOMEM ? KBS_INTERNAL : KBS_BAD_ANSWER, 200, rc, BV_FINAL, err);
+	http_response_clear(&resp);
 	return v;
 }
 
@@ -178,10 +211,36 @@ static int check_init_data(const struct kbs_request *req, struct cw_err *err)
 	return 0;
 }
 
-int kbs_get_resource(const struct kbs_request *req, struct secret **out,
-		     struct kbs_result *res, struct cw_err *err)
+void kbs_session_free(struct kbs_session *s)
 {
-	struct broker_policy policy = {
+	if (!s)
+		return;
+	broker_close(&s->b);
+	teekey_free(s->key);
+	cJSON_Delete(s->jwk);
+	secret_free(s->token);
+	explicit_bzero(s->cookie, sizeof(s->cookie));
+	free(s);
+}
+
+int kbs_session_new(const struct kbs_request *req, struct kbs_session **out,
+		    struct kbs_result *res, struct cw_err *err)
+{
+	struct kbs_session *s;
+	int rc;
+
+	*out = NULL;
+	memset(res, 0, sizeof(*res));
+	res->failure = KBS_INTERNAL;
+	/* The cheap checks before the key, which can take seconds. */
+	if (!req->provider)
+		return cw_err_set(err, EINVAL, "no evidence provider");
+	if (req->init_data && (rc = check_init_data(req, err)))
+		return rc;
+	if (!(s = calloc(1, sizeof(*s))))
+		return cw_err_set(err, ENOMEM, "out of memory");
+	s->req = req;
+	s->policy = (struct broker_policy){
 		.url = req->url,
 		.ca_file = req->ca_file,
 		.cookie_name = KBS_COOKIE,
@@ -191,10 +250,44 @@ int kbs_get_resource(const struct kbs_request *req, struct secret **out,
 		.deadline_ms = req->deadline_ms,
 		.restarts = req->resource_restarts,
 	};
-	struct session_ctx ctx = { .req = req, .out = out };
-	_cleanup_teekey_ EVP_PKEY *key = NULL;
-	cJSON *jwk = NULL;
-	struct broker b;
+	if ((rc = teekey_generate_type(req->tee_key, &s->key, err)) ||
+	    (rc = teekey_jwk(s->key, &s->jwk, err))) {
+		strscpy(res->step, "auth", sizeof(res->step));
+		kbs_session_free(s);
+		return rc;
+	}
+	/* broker_open checks the URL and makes the client; no request yet. */
+	if ((rc = broker_open(&s->b, &s->policy, res, err))) {
+		kbs_session_free(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+int kbs_session_get(struct kbs_session *s, const char *resource, struct secret **out,
+		    struct kbs_result *res, struct cw_err *err)
+{
+	struct get_ctx g = { .s = s, .out = out };
+
+	*out = NULL;
+	broker_begin(&s->b, res);
+	if (!resource || !kbs_resource_valid(resource))
+		return cw_err_set(err, EINVAL, "resource must be repo/type/tag, "
+				  "each [A-Za-z0-9_-][A-Za-z0-9_.-]*");
+	snprintf(g.path, sizeof(g.path), KBS_PREFIX "/resource/%s", resource);
+	return broker_run(&s->b, "kbs", get_step, &g, err);
+}
+
+const struct secret *kbs_session_token(const struct kbs_session *s)
+{
+	return s->token;
+}
+
+int kbs_get_resource(const struct kbs_request *req, struct secret **out,
+		     struct kbs_result *res, struct cw_err *err)
+{
+	struct kbs_session *s = NULL;
 	struct cw_err local;
 	int rc;
 
@@ -203,26 +296,12 @@ int kbs_get_resource(const struct kbs_request *req, struct secret **out,
 	*out = NULL;
 	memset(res, 0, sizeof(*res));
 	res->failure = KBS_INTERNAL;
-	/* The cheap checks before the key, which can take seconds. */
 	if (!req->resource || !kbs_resource_valid(req->resource))
 		return cw_err_set(err, EINVAL, "resource must be repo/type/tag, "
 				  "each [A-Za-z0-9_-][A-Za-z0-9_.-]*");
-	if (!req->provider)
-		return cw_err_set(err, EINVAL, "no evidence provider");
-	if (req->init_data && (rc = check_init_data(req, err)))
-		return rc;
-	if ((rc = teekey_generate_type(req->tee_key, &key, err)) ||
-	    (rc = teekey_jwk(key, &jwk, err))) {
-		strscpy(res->step, "auth", sizeof(res->step));
-		return rc;
-	}
-	ctx.key = key;
-	ctx.jwk = jwk;
-	if ((rc = broker_open(&b, &policy, res, err)) == 0) {
-		snprintf(ctx.res_path, sizeof(ctx.res_path), KBS_PREFIX "/resource/%s", req->resource);
-		rc = broker_run(&b, "kbs", session, &ctx, err);
-	}
-	broker_close(&b);
-	cJSON_Delete(jwk);
+	rc = kbs_session_new(req, &s, res, err);
+	if (rc == 0)
+		rc = kbs_session_get(s, req->resource, out, res, err);
+	kbs_session_free(s);
 	return rc;
 }

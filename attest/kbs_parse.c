@@ -5,7 +5,35 @@
 #include <cjson/cJSON.h>
 #include "jcs.h"
 #include "kbs_parse.h"
+#include "secret.h"
 #include "util.h"
+
+int kbs_parse_token(const char *body, size_t len, struct secret **out, struct cw_err *err)
+{
+	cJSON *j = json_parse_exact(body, len);
+	cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "token");
+	size_t n = cJSON_IsString(t) ? strlen(t->valuestring) : 0;
+	int r = 0;
+
+	*out = NULL;
+	if (!cJSON_IsObject(j) || !cJSON_IsString(t))
+		r = cw_err_set(err, EBADMSG, "attest answer has no token string");
+	else if (n == 0 || n > KBS_TOKEN_MAX ||
+		 strspn(t->valuestring, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			"0123456789-_.=") != n)
+		r = cw_err_set(err, EBADMSG, "attest answer's token is not 1-%d characters of a JWT",
+			       KBS_TOKEN_MAX);
+	else if (!(*out = secret_new(n)))
+		r = cw_err_set(err, ENOMEM, "out of memory");
+	else {
+		memcpy((*out)->data, t->valuestring, n);
+		(*out)->len = n;
+	}
+	if (cJSON_IsString(t))
+		explicit_bzero(t->valuestring, n);
+	cJSON_Delete(j);
+	return r;
+}
 
 void kbs_parse_error(const char *body, size_t len, char *type, size_t type_size, char *detail,
 		     size_t detail_size)

@@ -48,6 +48,10 @@ int broker_open(struct broker *b, const struct broker_policy *p, struct kbs_resu
 
 void broker_close(struct broker *b);
 
+/* Starts another exchange on an open broker (its connection kept): res
+ * reset, a new deadline, the session restarts again. */
+void broker_begin(struct broker *b, struct kbs_result *res);
+
 /* Records a failure of step at path (path may be ""): its class, HTTP
  * status and errno, prefixes err with "<step> <url>", returns v. */
 enum broker_verdict broker_fail(struct broker *b, const char *step, const char *path,

@@ -46,7 +46,30 @@ struct kbs_result {
  * [A-Za-z0-9_-][A-Za-z0-9_.-]*, at most 255 characters in all. */
 bool kbs_resource_valid(const char *s);
 
-/* Runs the whole exchange with retries and the overall deadline. On success
+/* An attested session with the broker: one TEE key (made here, before
+ * any request), one connection, one cookie, for every resource fetched in
+ * it. No request is made until the first kbs_session_get. The request
+ * must outlive the session; its `resource` is not used. */
+struct kbs_session;
+int kbs_session_new(const struct kbs_request *req, struct kbs_session **out,
+		    struct kbs_result *res, struct cw_err *err);
+
+/* One resource in the session: auth and attest first when the session has
+ * none yet, or when the broker forgot it (a 401/404 on the resource, up to
+ * resource_restarts times) or a transport failure asks for a retry. Each
+ * call has its own attempts and deadline. Results as kbs_get_resource. */
+int kbs_session_get(struct kbs_session *s, const char *resource, struct secret **out,
+		    struct kbs_result *res, struct cw_err *err);
+
+/* The token of the session's last attestation, or NULL when there was none
+ * or it was no JWT. */
+const struct secret *kbs_session_token(const struct kbs_session *s);
+
+/* Closes the connection, wipes the cookie and token, frees the key. */
+void kbs_session_free(struct kbs_session *s);
+
+/* A session for req->resource alone.
+ * Runs the whole exchange with retries and the overall deadline. On success
  * *out holds the decrypted resource (binary-safe) in locked memory. On
  * failure returns -errno, fills res and err (one line: URL, step, status,
  * broker's type/detail). */

@@ -14,6 +14,15 @@
 int kbs_parse_challenge(const char *body, size_t len, char *nonce, size_t nonce_size,
 			const char **hash, struct cw_err *err);
 
+#define KBS_TOKEN_MAX (64 * 1024)
+
+struct secret;
+
+/* The attest answer {"token": "<JWT>"}: the token (base64url segments and
+ * dots, 1 to KBS_TOKEN_MAX characters) into locked memory, the parsed copy
+ * wiped. Returns 0 or -EBADMSG (err says why), -ENOMEM. */
+int kbs_parse_token(const char *body, size_t len, struct secret **out, struct cw_err *err);
+
 /* The broker's error body {"type": ".../errors/<Name>", "detail": "..."}:
  * the last segment of type and the detail, as printable ASCII; for a body
  * that is not such an object, its first bytes as the detail. Either may

@@ -235,6 +235,65 @@ static void test_success(void)
 	scenario("sha256 selected", sha256, KBS_OK, 3, &err);
 }
 
+/* Several resources in one attested session, on one connection: auth and
+ * attest once, then one GET each; the token kept when asked; a resource
+ * the broker lacks fails that GET alone (after the restarts a 401 calls
+ * for), and the session goes on. */
+static void test_session(void)
+{
+	const char *const extra[] = { "--resource", "default/app/token=abc", "--resource",
+				      "default/app/cert=-----BEGIN-----", NULL };
+	struct kbs_session *ks = NULL;
+	struct kbs_result res;
+	struct cw_err err = {{0}};
+	struct secret *a = NULL, *b2 = NULL, *c = NULL, *missing = NULL;
+	struct broker b;
+	struct kbs_request req;
+	const struct secret *tok;
+
+	if (!broker_start(&b, extra, false)) {
+		CHECK(!"broker started");
+		return;
+	}
+	req = request_for(b.url);
+	CHECK_INT(kbs_session_new(&req, &ks, &res, &err), 0);
+	CHECK_INT(res.requests, 0);
+	CHECK(ks && kbs_session_token(ks) == NULL);
+	if (!ks) {
+		broker_stop(&b, "requests");
+		return;
+	}
+	CHECK_INT(kbs_session_get(ks, "default/key/root-disk", &a, &res, &err), 0);
+	CHECK_INT(res.requests, 3);
+	CHECK_INT(kbs_session_get(ks, "default/app/token", &b2, &res, &err), 0);
+	CHECK_INT(res.requests, 1);
+	CHECK_INT(kbs_session_get(ks, "default/app/cert", &c, &res, &err), 0);
+	CHECK_INT(res.requests, 1);
+	CHECK(a && a->len == sizeof(passphrase) - 1 && !memcmp(a->data, passphrase, a->len));
+	CHECK(b2 && b2->len == 3 && !memcmp(b2->data, "abc", 3));
+	CHECK(c && c->len == 15 && !memcmp(c->data, "-----BEGIN-----", 15));
+	/* The token: three base64url parts, as the broker signed it. */
+	tok = kbs_session_token(ks);
+	CHECK(tok && tok->len > 20 && memchr(tok->data, '.', tok->len));
+	/* Missing: 401 from the broker, a restart (resource_restarts 1), 401 again. */
+	CHECK(kbs_session_get(ks, "default/app/absent", &missing, &res, &err) < 0);
+	CHECK(missing == NULL);
+	CHECK_INT(res.failure, KBS_DENIED);
+	CHECK_INT(res.requests, 4);
+	CHECK(strstr(err.msg, "resource ") && strstr(err.msg, "/kbs/v0/resource/default/app/absent: HTTP 401"));
+	/* The session goes on after it. */
+	secret_free(b2);
+	b2 = NULL;
+	CHECK_INT(kbs_session_get(ks, "default/app/token", &b2, &res, &err), 0);
+	CHECK_INT(res.requests, 1);
+	kbs_session_free(ks);
+	CHECK_INT(broker_stop(&b, "connections"), 1);
+	CHECK_INT(broker_stop(&b, "requests"), 3 + 1 + 1 + 4 + 1);
+	secret_free(a);
+	secret_free(b2);
+	secret_free(c);
+}
+
 static void test_key_types(void)
 {
 	static const struct opts p521 = { TEEKEY_EC_P521, false, NULL };
@@ -539,6 +598,7 @@ int main(void)
 
 	test_challenge();
 	test_success();
+	test_session();
 	test_key_types();
 	test_init_data();
 	test_faults();
