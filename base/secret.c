@@ -10,7 +10,8 @@
 #include <sys/mman.h>
 #include "secret.h"
 
-#define MAX_LIVE 16
+/* The passphrase, the volume keys, every workload secret and the token at once. */
+#define MAX_LIVE 48
 
 static struct secret *live[MAX_LIVE];
 

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include "err.h"
 #include "luks.h"
+#include "secrets.h"
 #include "volumes.h"
 
 enum cw_source {
@@ -62,6 +63,8 @@ struct cw_config {
 	char root_luks_uuid[37];   /* "" = any (file only) */
 	struct cw_volumes volumes; /* /etc/cwinit.json only (init/volumes.c) */
 	struct luks_policy luks_policy; /* `luks_ciphers`, /etc/cwinit.json only */
+	struct cw_secrets secrets; /* `secrets`, `secrets_token`, /etc/cwinit.json only */
+	bool image_secrets;        /* the image may ask for secrets (file only) */
 
 	uint8_t source[64];        /* per key: the enum cw_source that set it */
 };

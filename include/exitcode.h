@@ -7,6 +7,7 @@
 enum cw_exit {
 	CW_EXIT_NOT_EXECUTABLE = 126, /* entrypoint found but exec failed */
 	CW_EXIT_NOT_FOUND = 127,      /* entrypoint not found */
+	CW_EXIT_SECRETS = 238,        /* a workload secret could not be delivered */
 	CW_EXIT_DISK_POLICY = 239,    /* a LUKS header the disk policy refuses */
 	CW_EXIT_INTERNAL = 240,       /* cwinit bug or resource exhaustion */
 	CW_EXIT_SETUP = 241,          /* early setup: mounts, console */

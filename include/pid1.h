@@ -33,6 +33,7 @@ struct root_state {
 	int initramfs_fd;   /* the initramfs root, kept to step back out at shutdown */
 	struct volume_state volumes[CW_MAX_VOLUMES]; /* opened after the root, in order */
 	unsigned n_volumes;
+	bool secrets_mounted; /* the tmpfs at /run/secrets (moved along at the switch) */
 };
 
 #define CW_NEWROOT "/newroot"
@@ -41,6 +42,10 @@ struct root_state {
  * volumes' dm-crypt mappings and then the root's, and reports any mapping
  * left. Warns, never fails: it runs on the way out. */
 void teardown_root(struct root_state *st);
+
+/* The fatal path before the workload (init/main.c): wipes the secrets, one
+ * line (what failed, why, what to check), teardown, the exit code. */
+_Noreturn void boot_fail(int code, const char *stage, const struct cw_err *err);
 
 /* Prints the CWINIT-EXIT line, writes the status to the debug-exit port
  * when configured, syncs and ends the VM. Never returns. */

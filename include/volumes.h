@@ -49,11 +49,6 @@ int volumes_parse(struct cw_volumes *vs, const struct cJSON *array, struct cw_er
 int volumes_check(const struct cw_volumes *vs, const char *root_spec, const char *root_mapper,
 		  struct cw_err *err);
 
-/* Index of the first volume after `after` (-1: from the start) that takes
- * its passphrase from `resource`, or -1. One broker exchange serves every
- * disk that names the same resource. */
-int volumes_next_user(const struct cw_volumes *vs, int after, const char *resource);
-
 /* What one volume looks like now, so teardown knows what to undo. */
 struct volume_state {
 	char mapper[64];

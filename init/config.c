@@ -89,6 +89,7 @@ static const struct key keys[] = {
 	BOOL(footer_broker_url, true, "Let the disk footer's attestation_url choose the broker (still https:// chaining to ca_file, or under insecure_broker)", "false"),
 	BOOL(ignore_cmdline, true, "Ignore every cwinit.* word of the kernel command line, for platforms that do not measure it", "false"),
 	FILE_STR(root_luks_uuid, CS_ANY_PRINT, check_uuid, "LUKS UUID the root disk's header must carry; empty = any", "(any)"),
+	BOOL(image_secrets, true, "Deliver the secrets the image lists in /etc/cwinit/secrets.json (false: only this file's)", "true"),
 };
 
 _Static_assert(ARRAY_SIZE(keys) <= sizeof(((struct cw_config *)0)->source), "source[] too small");
@@ -109,6 +110,7 @@ void config_defaults(struct cw_config *c)
 	strcpy(c->tee_key, "ec-p256");
 	strcpy(c->mapper, "cwroot");
 	luks_policy_default(&c->luks_policy);
+	c->image_secrets = true;
 	c->request_timeout_ms = 30000;
 	c->attempts = 5;
 	c->deadline_ms = 120000;
@@ -446,6 +448,19 @@ int config_load_json(struct cw_config *c, const char *json, size_t len, enum cw_
 			/* A list of objects, so not a key of the table; only the measured file. */
 			r = src == SRC_FILE ? volumes_parse(&c->volumes, item, err)
 					    : cw_err_set(err, EINVAL, "volumes: only in /etc/cwinit.json");
+			if (r < 0)
+				break;
+			continue;
+		}
+		if (!strcmp(name, "secrets") || !strcmp(name, "secrets_token")) {
+			/* Structured, and only from the measured file, like volumes. */
+			if (src != SRC_FILE)
+				r = cw_err_set(err, EINVAL, "%s: only in /etc/cwinit.json", name);
+			else if (!strcmp(name, "secrets"))
+				r = secrets_parse_list(&c->secrets, item, false, err);
+			else
+				r = cJSON_IsString(item) ? secrets_set_token(&c->secrets, item->valuestring, err)
+							 : cw_err_set(err, EINVAL, "secrets_token: must be a string");
 			if (r < 0)
 				break;
 			continue;

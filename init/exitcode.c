@@ -7,6 +7,8 @@ const struct cw_exit_info cw_exit_table[] = {
 	  "the entrypoint's mode and interpreter in the image" },
 	{ CW_EXIT_NOT_FOUND, "not-found", "the entrypoint was not found",
 	  "Entrypoint/Cmd and PATH in the image config" },
+	{ CW_EXIT_SECRETS, "secrets", "a secret for the workload could not be delivered: too large, not UTF-8 for the environment, no token from the broker, or writing /run/secrets failed",
+	  "the secret's size and type against its entry (file or env) in /etc/cwinit.json or the image's /etc/cwinit/secrets.json" },
 	{ CW_EXIT_DISK_POLICY, "disk-policy", "a disk's LUKS header is not allowed by the disk policy (a cipher, key size, segment, flag or UUID the measured configuration does not allow)",
 	  "that the disk was made with an allowed cipher (luks_ciphers, default aes-xts-plain64 with a 256- or 512-bit key) and that nobody rewrote its header" },
 	{ CW_EXIT_INTERNAL, "internal", "cwinit failed internally (out of memory, a bug)",

@@ -22,8 +22,10 @@
 #include "disk.h"
 #include "early.h"
 #include "exitcode.h"
+#include "deliver.h"
 #include "initdata.h"
 #include "kbs.h"
+#include "keys.h"
 #include "log.h"
 #include "luks.h"
 #include "pid1.h"
@@ -38,8 +40,7 @@
 static struct cw_config config;
 static struct root_state root = { .initramfs_fd = -1 };
 
-/* The fatal path: one line (what, why, what to check), then out. */
-_Noreturn static void fail(int code, const char *stage, const struct cw_err *err)
+_Noreturn void boot_fail(int code, const char *stage, const struct cw_err *err)
 {
 	const struct cw_exit_info *e = cw_exit_lookup(code);
 
@@ -67,18 +68,18 @@ static void load_configuration(void)
 	else
 		cw_err_set(&err, r, "%s: %s", CONFIG_FILE, strerror(-r));
 	if (r < 0)
-		fail(CW_EXIT_CONFIG, "configuration", &err);
+		boot_fail(CW_EXIT_CONFIG, "configuration", &err);
 	r = read_file_bounded("/proc/cmdline", CW_CMDLINE_MAX + 1, &kernel_cmdline, &len);
 	if (r < 0) {
 		cw_err_set(&err, r, "/proc/cmdline: %s", strerror(-r));
-		fail(r == -EFBIG ? CW_EXIT_CONFIG : CW_EXIT_SETUP, "configuration", &err);
+		boot_fail(r == -EFBIG ? CW_EXIT_CONFIG : CW_EXIT_SETUP, "configuration", &err);
 	}
 	if (config.ignore_cmdline)
 		log_info("ignoring the kernel command line's cwinit.* words (ignore_cmdline)");
 	else if (config_load_cmdline(&config, kernel_cmdline, &err) < 0)
-		fail(CW_EXIT_CONFIG, "configuration", &err);
+		boot_fail(CW_EXIT_CONFIG, "configuration", &err);
 	if (volumes_check(&config.volumes, config.root, config.mapper, &err) < 0)
-		fail(CW_EXIT_CONFIG, "configuration", &err);
+		boot_fail(CW_EXIT_CONFIG, "configuration", &err);
 }
 
 /* A buildah KRUN footer makes kbs_protocol=auto speak reference-kbs. */
@@ -98,21 +99,10 @@ static void load_footer(const char *dev)
 		r = config_load_footer(&config, json, len, &err);
 	if (r < 0) {
 		cw_err_prefix(&err, r, "disk footer on %s", dev);
-		fail(CW_EXIT_CONFIG, "configuration", &err);
+		boot_fail(CW_EXIT_CONFIG, "configuration", &err);
 	}
 	footer_found = true;
 	log_info("read the disk footer of %s", dev);
-}
-
-static int kbs_exit_code(enum kbs_failure f)
-{
-	switch (f) {
-	case KBS_UNREACHABLE: return CW_EXIT_BROKER_UNREACHABLE;
-	case KBS_DENIED: return CW_EXIT_BROKER_DENIED;
-	case KBS_BAD_ANSWER: return CW_EXIT_BROKER_ANSWER;
-	case KBS_EVIDENCE: return CW_EXIT_EVIDENCE;
-	default: return CW_EXIT_INTERNAL;
-	}
 }
 
 static bool reference_dialect(void)
@@ -120,120 +110,6 @@ static bool reference_dialect(void)
 	if (strcmp(config.kbs_protocol, "auto") == 0)
 		return footer_found;
 	return strcmp(config.kbs_protocol, "reference") == 0;
-}
-
-/* What every broker dialect needs: its URL and the evidence provider. */
-static const struct evidence_provider *broker_prerequisites(void)
-{
-	struct cw_err err = { "" };
-	const struct evidence_provider *provider;
-
-	if (!*config.broker_url) {
-		cw_err_set(&err, EINVAL, "no broker_url in the initramfs configuration, "
-			   "the kernel command line or the disk footer");
-		fail(CW_EXIT_CONFIG, "attestation", &err);
-	}
-	provider = provider_select(config.tee, &err);
-	if (!provider)
-		fail(errno == EINVAL ? CW_EXIT_CONFIG : CW_EXIT_EVIDENCE, "attestation", &err);
-	return provider;
-}
-
-static void broker_outcome(int r, const struct kbs_result *res, struct cw_err *err)
-{
-	if (r == -EINVAL && res->failure == KBS_INTERNAL && res->requests == 0)
-		fail(CW_EXIT_CONFIG, "attestation", err); /* refused before any request */
-	if (r < 0)
-		fail(kbs_exit_code(res->failure), "attestation", err);
-}
-
-/* reference-kbs (buildah mkcw workloads): the workload's key, bound to a
- * raw SNP report. */
-static struct secret *fetch_reference_passphrase(void)
-{
-	struct cw_err err = { "" };
-	struct kbs_result res = { 0 };
-	struct secret *pass = NULL;
-	const struct evidence_provider *provider = broker_prerequisites();
-	uint64_t t = boottime_ms();
-	struct refkbs_request req = {
-		.url = config.broker_url,
-		.ca_file = *config.ca_file ? config.ca_file : NULL,
-		.workload_id = config.workload_id,
-		.gen = config.snp_gen,
-		.report = refkbs_report_source(provider),
-		.request_timeout_ms = config.request_timeout_ms,
-		.attempts = config.attempts,
-		.deadline_ms = config.deadline_ms,
-		.key_restarts = config.resource_restarts,
-	};
-
-	if (!req.report) {
-		cw_err_set(&err, EINVAL, "reference-kbs takes SEV-SNP reports; tee %s has none",
-			   provider->name);
-		fail(provider == &sample_provider ? CW_EXIT_CONFIG : CW_EXIT_EVIDENCE, "attestation",
-		     &err);
-	}
-	if (!*config.workload_id) {
-		cw_err_set(&err, EINVAL, "reference-kbs needs workload_id: from the disk footer or "
-			   "the configuration");
-		fail(CW_EXIT_CONFIG, "attestation", &err);
-	}
-	broker_outcome(refkbs_get_passphrase(&req, &pass, &res, &err), &res, &err);
-	log_info("attested with tee %s to reference-kbs and fetched the key of workload %s "
-		 "(%u HTTP requests)", provider->name, config.workload_id, res.requests);
-	log_stage("attest", t);
-	return pass;
-}
-
-static struct secret *fetch_passphrase(const char *resource)
-{
-	struct cw_err err = { "" };
-	struct kbs_result res = { 0 };
-	struct secret *pass = NULL;
-	const struct evidence_provider *provider;
-	_cleanup_free_ char *init_data = NULL;
-	size_t init_data_len = 0;
-	enum teekey_type tee_key = TEEKEY_EC_P256;
-	uint64_t t = boottime_ms();
-
-	provider = broker_prerequisites();
-	teekey_type_parse(config.tee_key, &tee_key); /* validated with the configuration */
-	if (*config.init_data && initdata_load(config.init_data, &init_data, &init_data_len, &err))
-		fail(CW_EXIT_CONFIG, "attestation", &err);
-	struct kbs_request req = {
-		.url = config.broker_url,
-		.resource = resource,
-		.ca_file = *config.ca_file ? config.ca_file : NULL,
-		.provider = provider,
-		.request_timeout_ms = config.request_timeout_ms,
-		.attempts = config.attempts,
-		.deadline_ms = config.deadline_ms,
-		.resource_restarts = config.resource_restarts,
-		.tee_key = tee_key,
-		.allow_rsa1_5 = config.allow_rsa1_5,
-		.init_data = init_data,
-		.init_data_len = init_data_len,
-	};
-	broker_outcome(kbs_get_resource(&req, &pass, &res, &err), &res, &err);
-	log_info("attested with tee %s and fetched %s (%u HTTP requests, TEE key %s)",
-		 provider->name, resource, res.requests, config.tee_key);
-	log_stage("attest", t);
-	return pass;
-}
-
-/* A passphrase fetched for one disk is kept, in locked memory, only until
- * the next volume that names the same resource: one exchange per resource. */
-static struct secret *kept_pass[CW_MAX_VOLUMES];
-
-static void passphrase_done(int disk, const char *resource, struct secret *pass)
-{
-	int next = volumes_next_user(&config.volumes, disk, resource);
-
-	if (next < 0)
-		secret_free(pass);
-	else
-		kept_pass[next] = pass;
 }
 
 /* Known once the footer is read, before any disk is touched: the broker
@@ -244,15 +120,20 @@ static void check_broker_config(void)
 	struct cw_err err = { "" };
 
 	if (config_check_broker(&config, &err) < 0)
-		fail(CW_EXIT_CONFIG, "configuration", &err);
+		boot_fail(CW_EXIT_CONFIG, "configuration", &err);
 	if (!reference_dialect())
 		return;
+	if (config.secrets.n || *config.secrets.token) {
+		cw_err_set(&err, EINVAL, "secrets need kbs_protocol=trustee (reference-kbs keeps one "
+			   "key per workload)");
+		boot_fail(CW_EXIT_CONFIG, "configuration", &err);
+	}
 	for (unsigned i = 0; i < config.volumes.n; i++)
 		if (*config.volumes.v[i].resource) {
 			cw_err_set(&err, EINVAL, "volume %s names resource %s: broker resources need "
 				   "kbs_protocol=trustee (reference-kbs keeps one key per workload)",
 				   config.volumes.v[i].mount_point, config.volumes.v[i].resource);
-			fail(CW_EXIT_CONFIG, "configuration", &err);
+			boot_fail(CW_EXIT_CONFIG, "configuration", &err);
 		}
 }
 
@@ -265,7 +146,12 @@ static struct secret *fetch_root_passphrase(void)
 	log_info("broker protocol %s%s", ref ? "reference-kbs" : "trustee (KBS 0.4.0)",
 		 strcmp(config.kbs_protocol, "auto") ? "" : footer_found
 		 ? " (auto: the disk has a buildah KRUN footer)" : " (auto: no KRUN footer)");
-	return ref ? fetch_reference_passphrase() : fetch_passphrase(config.resource);
+	struct secret *pass = NULL;
+
+	if (ref)
+		return keys_reference_passphrase(&config);
+	keys_fetch(&config, config.resource, false, &pass);
+	return pass;
 }
 
 /* The root's header, copied once and checked before any passphrase is
@@ -279,9 +165,9 @@ static void check_root_header(const char *dev)
 	int r = luks_check(dev, &config.luks_policy, config.root_luks_uuid, &root_disk, &err);
 
 	if (r == -EACCES)
-		fail(CW_EXIT_DISK_POLICY, "disk policy", &err);
+		boot_fail(CW_EXIT_DISK_POLICY, "disk policy", &err);
 	if (r < 0)
-		fail(CW_EXIT_UNLOCK, "unlock", &err);
+		boot_fail(CW_EXIT_UNLOCK, "unlock", &err);
 	luks_disk_describe(root_disk, what, sizeof(what));
 	log_info("root header: %s, allowed by the disk policy", what);
 }
@@ -298,12 +184,11 @@ static void unlock_and_mount(void)
 	r = luks_activate(root_disk, config.mapper, pass, config.readonly, &err);
 	luks_disk_free(root_disk);
 	root_disk = NULL;
-	/* Whatever the outcome; a reference-kbs key is no broker resource. */
-	passphrase_done(-1, reference_dialect() ? "" : config.resource, pass);
+	secret_free(pass);
 	if (r == -EPERM)
-		fail(CW_EXIT_WRONG_KEY, "unlock", &err);
+		boot_fail(CW_EXIT_WRONG_KEY, "unlock", &err);
 	if (r < 0)
-		fail(CW_EXIT_UNLOCK, "unlock", &err);
+		boot_fail(CW_EXIT_UNLOCK, "unlock", &err);
 	root.mapped = true;
 	log_stage("unlock", t);
 
@@ -311,10 +196,10 @@ static void unlock_and_mount(void)
 	snprintf(mapped, sizeof(mapped), "/dev/mapper/%s", config.mapper);
 	if (mkdir(CW_NEWROOT, 0755) < 0 && errno != EEXIST) {
 		cw_err_set(&err, errno, "mkdir %s: %m", CW_NEWROOT);
-		fail(CW_EXIT_MOUNT, "mount", &err);
+		boot_fail(CW_EXIT_MOUNT, "mount", &err);
 	}
 	if (fs_mount(mapped, CW_NEWROOT, config.fstype, config.mount_options, config.readonly, &err) < 0)
-		fail(CW_EXIT_MOUNT, "mount", &err);
+		boot_fail(CW_EXIT_MOUNT, "mount", &err);
 	root.mounted = true;
 	log_stage("mount", t);
 }
@@ -329,29 +214,28 @@ static void mount_volumes(void)
 
 	for (unsigned i = 0; i < config.volumes.n; i++) {
 		const struct cw_volume *v = &config.volumes.v[i];
-		struct secret *pass = kept_pass[i];
+		struct secret *pass = NULL;
 		struct luks_disk *disk = NULL;
 		int r;
 
-		kept_pass[i] = NULL;
 		root.n_volumes = i + 1;
 		if (volume_find(v, config.root_wait_ms, dev, sizeof(dev), &err) < 0)
-			fail(CW_EXIT_ROOT_NOT_FOUND, "finding a volume", &err);
+			boot_fail(CW_EXIT_ROOT_NOT_FOUND, "finding a volume", &err);
 		r = volume_check_header(v, dev, &config.luks_policy, &disk, &err);
 		if (r < 0)
-			fail(r == -EACCES ? CW_EXIT_DISK_POLICY : CW_EXIT_UNLOCK,
+			boot_fail(r == -EACCES ? CW_EXIT_DISK_POLICY : CW_EXIT_UNLOCK,
 			     r == -EACCES ? "disk policy" : "unlocking a volume", &err);
-		if (!pass && *v->resource)
-			pass = fetch_passphrase(v->resource);
-		else if (!pass && volume_read_key_file(v, CW_NEWROOT, &pass, &err) < 0)
-			fail(CW_EXIT_UNLOCK, "reading a volume key", &err);
+		if (*v->resource)
+			keys_fetch(&config, v->resource, false, &pass);
+		else if (volume_read_key_file(v, CW_NEWROOT, &pass, &err) < 0)
+			boot_fail(CW_EXIT_UNLOCK, "reading a volume key", &err);
 		r = volume_unlock(v, disk, pass, &root.volumes[i], &err);
 		luks_disk_free(disk);
-		passphrase_done((int)i, v->resource, pass);
+		secret_free(pass);
 		if (r < 0)
-			fail(r == -EPERM ? CW_EXIT_WRONG_KEY : CW_EXIT_UNLOCK, "unlocking a volume", &err);
+			boot_fail(r == -EPERM ? CW_EXIT_WRONG_KEY : CW_EXIT_UNLOCK, "unlocking a volume", &err);
 		if (volume_mount(v, CW_NEWROOT, &root.volumes[i], &err) < 0)
-			fail(CW_EXIT_MOUNT, "mounting a volume", &err);
+			boot_fail(CW_EXIT_MOUNT, "mounting a volume", &err);
 		log_info("volume %s: %s unlocked as /dev/mapper/%s and mounted%s", v->mount_point, dev,
 			 v->mapper, v->readonly ? " read-only" : "");
 	}
@@ -370,14 +254,14 @@ static void prepare_workload(struct workload *w, struct user_ids *ids)
 
 	if (r < 0) {
 		cw_err_set(&err, r, "%s in the root filesystem: %s", CW_WORKLOAD_CONFIG, strerror(-r));
-		fail(CW_EXIT_WORKLOAD_CONFIG, "workload configuration", &err);
+		boot_fail(CW_EXIT_WORKLOAD_CONFIG, "workload configuration", &err);
 	}
 	if (workload_parse(json, len, w, &err) < 0) {
 		cw_err_prefix(&err, -EINVAL, "%s", CW_WORKLOAD_CONFIG);
-		fail(CW_EXIT_WORKLOAD_CONFIG, "workload configuration", &err);
+		boot_fail(CW_EXIT_WORKLOAD_CONFIG, "workload configuration", &err);
 	}
 	if (user_resolve(CW_NEWROOT, w->user, ids, &err) < 0)
-		fail(CW_EXIT_WORKLOAD_CONFIG, "workload user", &err);
+		boot_fail(CW_EXIT_WORKLOAD_CONFIG, "workload user", &err);
 }
 
 static void enter_root(void)
@@ -388,10 +272,10 @@ static void enter_root(void)
 	root.initramfs_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root.initramfs_fd < 0) {
 		cw_err_set(&err, errno, "open /: %m");
-		fail(CW_EXIT_SWITCH_ROOT, "switch root", &err);
+		boot_fail(CW_EXIT_SWITCH_ROOT, "switch root", &err);
 	}
 	if (switch_root(CW_NEWROOT, &err) < 0)
-		fail(CW_EXIT_SWITCH_ROOT, "switch root", &err);
+		boot_fail(CW_EXIT_SWITCH_ROOT, "switch root", &err);
 	root.mounted = false;
 	root.switched = true;
 	log_stage("switch-root", t);
@@ -421,7 +305,7 @@ static void early_setup(void)
 
 	umask(022);
 	if (early_mount_api(&err) < 0 || early_console(&err) < 0)
-		fail(CW_EXIT_SETUP, "early setup", &err);
+		boot_fail(CW_EXIT_SETUP, "early setup", &err);
 	/* Ctrl-Alt-Del becomes SIGINT, forwarded to the workload. */
 	reboot(RB_DISABLE_CAD);
 	load_configuration();
@@ -433,11 +317,11 @@ static void early_setup(void)
 
 	t = boottime_ms();
 	if (modules_load(&config, kernel_cmdline, &err) < 0)
-		fail(CW_EXIT_MODULE, "module loading", &err);
+		boot_fail(CW_EXIT_MODULE, "module loading", &err);
 	/* configfs may have just come as a module (Debian's 6.12 builds it as one, and
 	 * configfs-tsm lives in it): mount what is there now; mounted ones stay. */
 	if (config.n_modules && early_mount_api(&err) < 0)
-		fail(CW_EXIT_SETUP, "early setup", &err);
+		boot_fail(CW_EXIT_SETUP, "early setup", &err);
 	log_stage("modules", t);
 }
 
@@ -447,7 +331,9 @@ int main(int argc, char **argv)
 	struct workload w = { 0 };
 	struct user_ids ids;
 	char dev[256], reason[32];
-	char **env = NULL;
+	char **env = NULL, **envp = NULL;
+	struct secret *env_block = NULL;
+	static struct delivery delivery;
 	pid_t pid;
 	int sfd, status;
 	uint64_t t;
@@ -457,13 +343,13 @@ int main(int argc, char **argv)
 	config_defaults(&config);
 	sfd = signals_init(&err);
 	if (sfd < 0)
-		fail(CW_EXIT_SETUP, "early setup", &err);
+		boot_fail(CW_EXIT_SETUP, "early setup", &err);
 	log_info("cwinit starting");
 	early_setup();
 
 	t = boottime_ms();
 	if (root_find(config.root, config.root_wait_ms, dev, sizeof(dev), &err) < 0)
-		fail(CW_EXIT_ROOT_NOT_FOUND, "finding the root device", &err);
+		boot_fail(CW_EXIT_ROOT_NOT_FOUND, "finding the root device", &err);
 	log_info("root device %s", dev);
 	load_footer(dev);
 	check_broker_config();
@@ -475,23 +361,30 @@ int main(int argc, char **argv)
 
 	t = boottime_ms();
 	if (net_setup(&config, &err) < 0)
-		fail(CW_EXIT_NETWORK, "network setup", &err);
+		boot_fail(CW_EXIT_NETWORK, "network setup", &err);
 	log_stage("network", t);
 
 	unlock_and_mount();
 	mount_volumes();
 	prepare_workload(&w, &ids);
+	secrets_deliver(&config, reference_dialect(), &ids, &root, &delivery);
+	keys_close();
 	enter_root();
 
 	t = boottime_ms();
-	if (workload_env(&w, &ids, &env) < 0) {
+	if (workload_env(&w, &ids, &env) < 0 ||
+	    secrets_env(env, &delivery.list, delivery.values, &env_block, &envp, &err) < 0) {
 		cw_err_set(&err, ENOMEM, "building the environment");
-		fail(CW_EXIT_INTERNAL, "starting the workload", &err);
+		boot_fail(CW_EXIT_INTERNAL, "starting the workload", &err);
 	}
+	free(env);
 	signals_drain(sfd);
-	int r = workload_spawn(&w, &ids, env, &pid, &err);
+	int r = workload_spawn(&w, &ids, envp, &pid, &err);
+	/* The workload has its copy (spawn returns once it has exec'd). */
+	secret_free(env_block);
+	secrets_delivery_free(&delivery);
 	if (r < 0)
-		fail(workload_spawn_exit_code(r), "starting the workload", &err);
+		boot_fail(workload_spawn_exit_code(r), "starting the workload", &err);
 	log_stage("exec", t);
 	log_resources();
 	log_info("workload %s started as pid %d", w.argv[0], (int)pid);

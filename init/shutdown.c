@@ -23,6 +23,7 @@
 #include "log.h"
 #include "luks.h"
 #include "pid1.h"
+#include "secrets.h"
 #include "util.h"
 #include "volumes.h"
 
@@ -83,6 +84,15 @@ void teardown_root(struct root_state *st)
 	struct cw_err err = { "" };
 
 	sync();
+	/* /run/secrets is in the current root either way: the initramfs's /run
+	 * before the switch, the moved one after it. */
+	if (st->secrets_mounted) {
+		if (secret_files_unmount(CW_SECRETS_DIR, &err) < 0)
+			log_warn("%s", err.msg);
+		else
+			log_info("teardown: %s unmounted", CW_SECRETS_DIR);
+		st->secrets_mounted = false;
+	}
 	unmount_volumes(st, st->switched ? "" : CW_NEWROOT);
 	if (st->switched) {
 		if (step_out_of_root(st) < 0)

@@ -299,13 +299,3 @@ int volumes_check(const struct cw_volumes *vs, const char *root_spec, const char
 	}
 	return 0;
 }
-
-int volumes_next_user(const struct cw_volumes *vs, int after, const char *resource)
-{
-	if (!resource || !*resource)
-		return -1;
-	for (unsigned i = after < 0 ? 0 : (unsigned)after + 1; i < vs->n; i++)
-		if (!strcmp(vs->v[i].resource, resource))
-			return (int)i;
-	return -1;
-}

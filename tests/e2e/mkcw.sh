@@ -123,4 +123,42 @@ test_mkcw_volume_resource_refused() {
     expect_no_match "$work/mkcw-volres.broker" 'POST /kbs/v0/auth'
 }
 
-tests+=(mkcw_boot mkcw_wrong_measurement mkcw_volume_resource_refused)
+# reference-kbs has one key per workload: secrets in the file are a configuration error before
+# anything is unlocked; secrets the image asks for are refused before the workload runs.
+test_mkcw_secrets_refused() {
+    local initrd="$work/mkcw-secfile.cpio.gz" root saved_initrd saved_disk
+    mkcw_prepare || return 0
+    # shellcheck disable=SC2086  # a list of module names
+    tee_initramfs "$initrd" "$TEE_EMUL_MODULES_61" \
+        '{"net_interface":"eth0","net_address":"10.0.2.15/24","shutdown":"reboot","footer_broker_url":true,"insecure_broker":true,
+          "secrets":[{"resource":"default/app/tls","file":"tls.key"}]}' \
+        $TEE_EMUL_MODULE_NAMES || return 0
+    saved_initrd=$mkcw_initrd
+    mkcw_initrd=$initrd
+    mkcw_boot_with mkcw-secfile "$mkcw_measurement"
+    mkcw_initrd=$saved_initrd
+    expect_fail_closed "$work/mkcw-secfile.log" 242 config
+    expect_match "$work/mkcw-secfile.log" 'error: configuration failed: secrets need kbs_protocol=trustee'
+    expect_no_match "$work/mkcw-secfile.log" 'stage unlock done'
+    expect_no_match "$work/mkcw-secfile.broker" 'POST /kbs/v0/auth'
+
+    root=$(mkroot mkcw-secimg 'exit 0')
+    mkdir -p "$root/etc/cwinit"
+    echo '{"secrets":[{"resource":"default/app/tls","file":"tls.key"}]}' > "$root/etc/cwinit/secrets.json"
+    if ! "$top/tools/mkdisk" --mkcw "$work/mkcw-footer.json" --root "$root" \
+            --config "$work/mkcw-oci.json" --passphrase-file "$mkcw_pass" \
+            --output "$work/mkcw-secimg.img" > /dev/null 2> "$work/mkcw-secimg.err"; then
+        fail "mkdisk --mkcw failed: $(tail -n 1 "$work/mkcw-secimg.err")"
+        return 0
+    fi
+    saved_disk=$mkcw_disk
+    mkcw_disk="$work/mkcw-secimg.img"
+    mkcw_boot_with mkcw-secimg "$mkcw_measurement"
+    mkcw_disk=$saved_disk
+    expect_fail_closed "$work/mkcw-secimg.log" 254 workload-config
+    expect_match "$work/mkcw-secimg.log" 'error: workload secrets failed: /etc/cwinit/secrets.json asks for secrets, which reference-kbs cannot serve'
+    expect_match "$work/mkcw-secimg.log" 'stage unlock done'
+    expect_no_match "$work/mkcw-secimg.log" 'WORKLOAD-RAN'
+}
+
+tests+=(mkcw_boot mkcw_wrong_measurement mkcw_volume_resource_refused mkcw_secrets_refused)

@@ -65,13 +65,6 @@ static void test_valid(void)
 	CHECK(b->readonly);
 	CHECK_STR(d->mapper, "cwvol2");
 
-	/* One exchange per distinct resource: the first user, then the next. */
-	CHECK_INT(volumes_next_user(&c.volumes, -1, "default/key/data"), 0);
-	CHECK_INT(volumes_next_user(&c.volumes, 0, "default/key/data"), 2);
-	CHECK_INT(volumes_next_user(&c.volumes, 2, "default/key/data"), -1);
-	CHECK_INT(volumes_next_user(&c.volumes, -1, "default/key/root-disk"), -1);
-	CHECK_INT(volumes_next_user(&c.volumes, -1, ""), -1);
-
 	/* Checked against the root once every source is read. */
 	CHECK_INT(volumes_check(&c.volumes, "", "cwroot", &err), 0);
 	CHECK(volumes_check(&c.volumes, "", "logs", &err) < 0);
