@@ -1,7 +1,8 @@
 /* workload_spawn: exact argv and environment, exit status, working
  * directory, PATH search, exec failures and their exit codes, the child's
  * clean state (signals, session, descriptors), ids when run as root, and
- * the signal fd kept off the standard descriptors.
+ * the signal fd kept off the standard descriptors; supervise's forwarding
+ * of SIGTERM as the workload's StopSignal.
  *
  * A spawned process has already called execve when workload_spawn returns
  * (EOF on the CLOEXEC pipe), so /proc/<pid> shows the workload itself; its
@@ -456,6 +457,43 @@ static void test_signalfd_above_stdio(void)
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
+/* The signal that ended a workload supervised with stop_signal after PID 1
+ * got sent. A helper plays PID 1: it owns the signalfd and reaps. */
+static int supervised_death(int stop_signal, int sent)
+{
+	pid_t helper = fork();
+
+	if (helper == 0) {
+		struct cw_err err = { "" };
+		int sfd = signals_init(&err);
+		pid_t child = fork();
+		sigset_t all;
+
+		if (child == 0) {
+			sigfillset(&all);
+			sigprocmask(SIG_UNBLOCK, &all, NULL);
+			for (;;)
+				pause();
+		}
+		if (sfd < 0 || child < 0 || kill(getpid(), sent) < 0)
+			_exit(255);
+		int ws = supervise(sfd, child, stop_signal);
+		_exit(WIFSIGNALED(ws) ? WTERMSIG(ws) : 254);
+	}
+	return wait_status(helper);
+}
+
+/* SIGTERM reaches the workload as its StopSignal; the others as they came. */
+static void test_stop_signal(void)
+{
+	CHECK_INT(supervised_death(0, SIGTERM), SIGTERM);
+	CHECK_INT(supervised_death(SIGTERM, SIGTERM), SIGTERM);
+	CHECK_INT(supervised_death(SIGUSR1, SIGTERM), SIGUSR1);
+	CHECK_INT(supervised_death(SIGRTMIN + 3, SIGTERM), SIGRTMIN + 3);
+	CHECK_INT(supervised_death(SIGUSR1, SIGINT), SIGINT);
+	CHECK_INT(supervised_death(SIGUSR1, SIGUSR2), SIGUSR2);
+}
+
 int main(void)
 {
 	sigset_t all;
@@ -477,6 +515,7 @@ int main(void)
 	test_fd_leak_without_close_range();
 	test_ids();
 	test_signalfd_above_stdio();
+	test_stop_signal();
 	cleanup();
 	return check_finish("test_spawn");
 }
