@@ -80,6 +80,17 @@ echo "no stop signal arrived"; exit 1')
     expect_no_match "$log" 'got TERM|processes still running'
 }
 
+test_long_cmdline_word() {
+    # A kernel word over 1 KiB that is neither cwinit's nor a loaded module's (another
+    # module's certificate in hex, say) is passed over, not a configuration error.
+    local blob
+    blob=$(head -c 600 /dev/zero | od -An -tx1 -v | tr -d ' \n')
+    boot_workload longword 'exit 0' --append "unrelated.cert=$blob"
+    expect_status 0
+    expect_line "$work/longword.log" "WORKLOAD-RAN"
+    expect_line "$work/longword.log" "CWINIT-EXIT: status=0 reason=workload"
+}
+
 test_luks1_readonly() {
     local root
     root=$(mkroot luks1 'if echo x > /srv/work/written 2>/dev/null; then echo "ROOT: writable"; else echo "ROOT: read-only"; fi
@@ -181,7 +192,7 @@ test_initramfs_reproducible() {
 }
 
 tests+=(workload_identity signal_status orphans_reaped term_forwarded stop_signal
-       luks1_readonly wrong_key broker_unreachable broker_denies
+       long_cmdline_word luks1_readonly wrong_key broker_unreachable broker_denies
        corrupt_luks_header missing_root_device missing_workload_config
        malformed_workload_config entrypoint_not_found entrypoint_not_executable
        initramfs_reproducible)
