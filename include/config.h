@@ -86,8 +86,10 @@ int config_set(struct cw_config *c, const char *key, const char *value,
 int config_load_json(struct cw_config *c, const char *json, size_t len,
 		     enum cw_source src, struct cw_err *err);
 
-/* /proc/cmdline: only `cwinit.<key>=<value>` words are used; others are
- * the kernel's. Unknown cwinit.* keys are errors. */
+/* /proc/cmdline (at most CW_CMDLINE_MAX bytes, else -EFBIG): only
+ * `cwinit.<key>=<value>` words are used; others are the kernel's or a
+ * module's and are passed over whatever their length. Unknown cwinit.* keys
+ * and values too long for their key are errors. */
 int config_load_cmdline(struct cw_config *c, const char *cmdline, struct cw_err *err);
 
 /* The next word of the kernel command line at *p, by the kernel's rules:

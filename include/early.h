@@ -16,7 +16,9 @@ int early_console(struct cw_err *err);
 int modules_load(const struct cw_config *c, const char *cmdline, struct cw_err *err);
 
 /* The "param=value ..." string for module name: the `<name>.<param>=<value>`
- * words of cmdline ('-' and '_' alike in the name), up to "--". */
+ * words of cmdline ('-' and '_' alike in the name), up to "--", each whole.
+ * -EFBIG when cmdline is longer than CW_CMDLINE_MAX, -E2BIG when the
+ * parameters do not fit in out. */
 int module_params(const char *cmdline, const char *name, char *out, size_t outlen,
 		  struct cw_err *err);
 

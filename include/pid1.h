@@ -13,15 +13,17 @@ int signals_init(struct cw_err *err);
 /* Discards signals that arrived before the workload existed. */
 void signals_drain(int sfd);
 
-/* Forwards signals to main_pid and reaps every child (orphans too) until
+/* Forwards signals to main_pid, SIGTERM as stop_signal (the workload's
+ * StopSignal, 0 = SIGTERM), and reaps every child (orphans too) until
  * main_pid exits; returns its wait status. */
-int supervise(int sfd, pid_t main_pid);
+int supervise(int sfd, pid_t main_pid, int stop_signal);
 
 /* The status a wait status reports: the exit code, or 128+N for signal N.
  * reason gets "workload" or "signal:<NAME>". */
 int exit_status_of(int wstatus, char *reason, size_t len);
 
-/* TERM to every process left, a grace period while reaping, KILL, reap. */
+/* TERM to every process left (never the StopSignal), a grace period
+ * while reaping, KILL, reap. */
 void kill_all_processes(int sfd, uint32_t grace_ms);
 
 /* What the root disk looks like now, so teardown knows what to undo. */

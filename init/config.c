@@ -518,14 +518,15 @@ int cmdline_word(const char **p, char *word, size_t n)
 
 int config_load_cmdline(struct cw_config *c, const char *cmdline, struct cw_err *err)
 {
-	char word[1024];
+	char word[CW_CMDLINE_MAX + 1];
 	int r;
 
 	if (strlen(cmdline) > CW_CMDLINE_MAX)
 		return cw_err_set(err, EFBIG, "kernel command line longer than %d bytes", CW_CMDLINE_MAX);
-	for (const char *p = cmdline; (r = cmdline_word(&p, word, sizeof(word))) != 0;) {
-		if (r < 0)
-			return cw_err_set(err, EINVAL, "kernel command line word too long");
+	/* Within that bound every word fits, however long: a long word that is
+	 * not ours (a module's certificate, a dm-mod.create= table) is passed
+	 * over, and a long cwinit.* value meets its key's own limit. */
+	for (const char *p = cmdline; cmdline_word(&p, word, sizeof(word)) > 0;) {
 		if (!strcmp(word, "--"))
 			break; /* the rest is init's argv, not configuration */
 		if (strncmp(word, "cwinit.", 7) != 0)

@@ -390,7 +390,7 @@ int main(int argc, char **argv)
 	log_info("workload %s started as pid %d", w.argv[0], (int)pid);
 
 	/* From here on nothing is fatal: supervise, then shut down in order. */
-	status = exit_status_of(supervise(sfd, pid), reason, sizeof(reason));
+	status = exit_status_of(supervise(sfd, pid, w.stop_signal), reason, sizeof(reason));
 	log_info("workload exited: status %d (%s)", status, reason);
 	kill_all_processes(sfd, config.grace_ms);
 	teardown_root(&root);

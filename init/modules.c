@@ -17,22 +17,24 @@
 #include "log.h"
 #include "util.h"
 
-#define PARAMS_MAX 4096
+/* A module's parameters are never longer than the line they come from. */
+#define PARAMS_MAX CW_CMDLINE_MAX
 
 int module_params(const char *cmdline, const char *name, char *out, size_t outlen,
 		  struct cw_err *err)
 {
 	size_t nlen = strlen(name), used = 0;
-	char word[1024];
-	int r;
+	char word[CW_CMDLINE_MAX + 1];
 
 	out[0] = '\0';
-	for (const char *p = cmdline; (r = cmdline_word(&p, word, sizeof(word))) != 0;) {
+	if (strlen(cmdline) > CW_CMDLINE_MAX)
+		return cw_err_set(err, EFBIG, "kernel command line longer than %d bytes", CW_CMDLINE_MAX);
+	/* Within that bound every word fits: a module's parameter is passed
+	 * whole, whatever its length (a certificate in hex). */
+	for (const char *p = cmdline; cmdline_word(&p, word, sizeof(word)) > 0;) {
 		const char *param = word + nlen + 1, *eq;
-		bool ours = r > 0 && strlen(word) > nlen + 1 && word[nlen] == '.';
+		bool ours = strlen(word) > nlen + 1 && word[nlen] == '.';
 
-		if (r < 0)
-			return cw_err_set(err, EINVAL, "kernel command line word too long");
 		if (!strcmp(word, "--"))
 			break;
 		/* The prefix is compared with '-' and '_' alike, as the kernel does. */

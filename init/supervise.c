@@ -66,7 +66,18 @@ static bool reap(pid_t main_pid, int *main_status)
 	return main_done;
 }
 
-int supervise(int sfd, pid_t main_pid)
+/* "SIGQUIT", "SIGRTMIN+3": glibc has no abbreviation for real-time signals. */
+static void signal_text(int sig, char *buf, size_t len)
+{
+	const char *abbrev = sigabbrev_np(sig);
+
+	if (abbrev)
+		snprintf(buf, len, "SIG%s", abbrev);
+	else
+		snprintf(buf, len, "SIGRTMIN+%d", sig - SIGRTMIN);
+}
+
+int supervise(int sfd, pid_t main_pid, int stop_signal)
 {
 	struct pollfd pfd = { .fd = sfd, .events = POLLIN };
 	struct signalfd_siginfo si;
@@ -79,10 +90,24 @@ int supervise(int sfd, pid_t main_pid)
 		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
 			log_warn("poll on signalfd: %m");
 		while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-			if (si.ssi_signo == SIGCHLD)
+			int sig = (int)si.ssi_signo;
+
+			if (sig == SIGCHLD)
 				continue;
-			if (kill(main_pid, (int)si.ssi_signo) < 0 && errno != ESRCH)
-				log_warn("forwarding signal %u: %m", si.ssi_signo);
+			/* SIGTERM is how a VMM, an ACPI handler or the workload
+			 * itself asks the VM to stop: the workload is asked the way
+			 * its image says it stops (a runtime's `stop`). Every
+			 * other signal passes as it came. */
+			if (sig == SIGTERM && stop_signal && stop_signal != SIGTERM) {
+				char name[16];
+
+				signal_text(stop_signal, name, sizeof(name));
+				log_info("SIGTERM: asking the workload to stop with %s, its StopSignal",
+					 name);
+				sig = stop_signal;
+			}
+			if (kill(main_pid, sig) < 0 && errno != ESRCH)
+				log_warn("forwarding signal %d: %m", sig);
 		}
 		if (reap(main_pid, &status))
 			return status;
@@ -125,7 +150,12 @@ static bool reap_until(int sfd, uint64_t deadline)
 void kill_all_processes(int sfd, uint32_t grace_ms)
 {
 	/* kill(-1) reaches every process but PID 1 itself, whatever session or
-	 * process group the workload's children moved into. */
+	 * process group the workload's children moved into. They get TERM, not
+	 * the image's StopSignal: this runs once the workload has exited, and
+	 * StopSignal is the OCI image's word for stopping the container's own
+	 * process, not the helpers or daemons it left behind, which stop on
+	 * TERM as at any shutdown (a SIGWINCH or SIGQUIT meant for httpd or
+	 * nginx would be ignored or dump core elsewhere). */
 	if (kill(-1, SIGTERM) < 0 && errno == ESRCH)
 		goto reap;
 	if (reap_until(sfd, monotonic_ms() + grace_ms))

@@ -56,6 +56,41 @@ echo "no TERM arrived"; exit 1'
     expect_line "$work/term.log" "got TERM"
 }
 
+test_stop_signal() {
+    # The image stops on SIGQUIT, as nginx's does: the TERM it sends PID 1 must come back as
+    # QUIT. What it leaves behind gets TERM at shutdown (init/supervise.c says why): a
+    # background child, which a non-interactive shell makes ignore QUIT anyway.
+    local root log="$work/stopsig.log"
+    root=$(mkroot stopsig 'trap "echo got TERM; exit 1" TERM
+trap "echo got QUIT; exit 0" QUIT
+sh -c "trap \"echo LEFTOVER: TERM; exit 0\" TERM; : > /tmp/leftover.ready; while :; do sleep 1; done" &
+i=0; while [ ! -e /tmp/leftover.ready ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+[ -e /tmp/leftover.ready ] || { echo "the leftover did not start"; exit 1; }
+kill -TERM 1
+i=0; while [ $i -lt 50 ]; do sleep 0.2; i=$((i+1)); done
+echo "no stop signal arrived"; exit 1')
+    e2e_disk "$work/stopsig.img" "$root" \
+        "$(image_config '["/bin/sh","/srv/work/run.sh"]' '[]' '' SIGQUIT)" "$pass"
+    e2e_boot "$log" --initrd "$initrd" --disk "$work/stopsig.img" \
+        --resource "default/key/root-disk=$pass" "${common[@]}"
+    expect_status 0
+    expect_line "$log" "got QUIT"
+    expect_line "$log" "LEFTOVER: TERM"
+    expect_match "$log" 'SIGTERM: asking the workload to stop with SIGQUIT, its StopSignal$'
+    expect_no_match "$log" 'got TERM|processes still running'
+}
+
+test_long_cmdline_word() {
+    # A kernel word over 1 KiB that is neither cwinit's nor a loaded module's (another
+    # module's certificate in hex, say) is passed over, not a configuration error.
+    local blob
+    blob=$(head -c 600 /dev/zero | od -An -tx1 -v | tr -d ' \n')
+    boot_workload longword 'exit 0' --append "unrelated.cert=$blob"
+    expect_status 0
+    expect_line "$work/longword.log" "WORKLOAD-RAN"
+    expect_line "$work/longword.log" "CWINIT-EXIT: status=0 reason=workload"
+}
+
 test_luks1_readonly() {
     local root
     root=$(mkroot luks1 'if echo x > /srv/work/written 2>/dev/null; then echo "ROOT: writable"; else echo "ROOT: read-only"; fi
@@ -156,7 +191,8 @@ test_initramfs_reproducible() {
     cmp -s "$initrd.sums" "$work/again.cpio.gz.sums" || fail "the printed digests differ"
 }
 
-tests+=(workload_identity signal_status orphans_reaped term_forwarded luks1_readonly wrong_key
-       broker_unreachable broker_denies corrupt_luks_header missing_root_device
-       missing_workload_config malformed_workload_config entrypoint_not_found
-       entrypoint_not_executable initramfs_reproducible)
+tests+=(workload_identity signal_status orphans_reaped term_forwarded stop_signal
+       long_cmdline_word luks1_readonly wrong_key broker_unreachable broker_denies
+       corrupt_luks_header missing_root_device missing_workload_config
+       malformed_workload_config entrypoint_not_found entrypoint_not_executable
+       initramfs_reproducible)

@@ -1,7 +1,10 @@
-/* The kernel command line (config_load_cmdline): the host writes it, so
- * any bytes must give 0 or a documented error and a bounded configuration. */
+/* The kernel command line (config_load_cmdline, module_params): the host
+ * writes it, so any bytes must give 0 or a documented error and a bounded
+ * configuration; a module's parameters from a line within the bound always
+ * fit the loader's buffer (modules.c's PARAMS_MAX), however long a word. */
 #include <errno.h>
 #include "config.h"
+#include "early.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -26,6 +29,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(memchr(c.mount_options, '\0', sizeof(c.mount_options)));
 	if (size && data[0] == '#')
 		FUZZ_CHECK(strcmp(c.mapper, "fromfile") == 0);
+
+	char params[CW_CMDLINE_MAX];
+	r = module_params(s, "dm-crypt", params, sizeof(params), &err);
+	FUZZ_CHECK(r == 0 || r == -EFBIG);
+	FUZZ_CHECK((r == 0) == (strlen(s) <= CW_CMDLINE_MAX));
+	FUZZ_CHECK(strlen(params) < sizeof(params));
+	fuzz_check_msg(err.msg, sizeof(err.msg));
 	free(s);
 	return 0;
 }

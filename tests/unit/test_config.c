@@ -313,6 +313,64 @@ static void test_cmdline_words(void)
 	CHECK_INT(module_params("ext4.a=1 ext4.b=2", "ext4", params, 7, &err), -E2BIG);
 }
 
+/* Fills buf with text, then n times unit, then tail. */
+static char *repeat(char *buf, const char *text, const char *unit, size_t n, const char *tail)
+{
+	strcpy(buf, text);
+	while (n--)
+		strcat(buf, unit);
+	return strcat(buf, tail);
+}
+
+/* Words longer than 1 KiB: someone else's are passed over, a module's go
+ * to it whole, a cwinit.* value meets only its key's own limit. Up to the
+ * bound of the whole line, past which nothing is read. */
+static void test_long_words(void)
+{
+	static char line[CW_CMDLINE_MAX + 2], want[CW_CMDLINE_MAX + 1], params[CW_CMDLINE_MAX];
+	struct cw_config c;
+	struct cw_err err = { "" };
+	size_t n;
+
+	repeat(line, "console=ttyS0 tee-emul.vcek_cert=", "0123456789abcdef", 100,
+	       " dm-mod.create=\"cr,,,ro,0 8 crypt aes-xts-plain64 ");
+	repeat(line + strlen(line), "", "00", 600, " 0 /dev/vda 0\" cwinit.tee=tdx");
+	CHECK(strlen(line) > 2800 && strlen(line) < CW_CMDLINE_MAX);
+	config_defaults(&c);
+	CHECK_INT(config_load_cmdline(&c, line, &err), 0);
+	CHECK_STR(c.tee, "tdx");
+	CHECK_INT(module_params(line, "tee_emul", params, sizeof(params), &err), 0);
+	CHECK_STR(params, repeat(want, "vcek_cert=", "0123456789abcdef", 100, ""));
+	CHECK_INT(module_params(line, "dm_mod", params, sizeof(params), &err), 0);
+	repeat(want, "create=\"cr,,,ro,0 8 crypt aes-xts-plain64 ", "00", 600, " 0 /dev/vda 0\"");
+	CHECK_STR(params, want);
+
+	/* 60 module names in one cwinit.* word of 1,300 bytes. */
+	repeat(line, "quiet cwinit.modules=m", ",module_with_a_name", 59, " panic=-1");
+	CHECK_INT(config_load_cmdline(&c, line, &err), 0);
+	CHECK_INT(c.n_modules, 60);
+	CHECK_STR(c.modules[59], "module_with_a_name");
+
+	/* Too long for its key, or an unknown key, however long. */
+	repeat(line, "quiet cwinit.broker_url=http://broker/", "x", 2000, "");
+	CHECK_INT(config_load_cmdline(&c, line, &err), -EINVAL);
+	CHECK_STR(err.msg, "broker_url (from cmdline): longer than 511 characters");
+	CHECK_STR(c.broker_url, "");
+	repeat(line, "cwinit.", "k", 2000, "=1");
+	CHECK_INT(config_load_cmdline(&c, line, &err), -ENOENT);
+	CHECK(strlen(err.msg) < 120 && strstr(err.msg, "unknown key"));
+
+	/* One word as long as the line may be; one byte more is refused whole. */
+	n = CW_CMDLINE_MAX - strlen("dm_mod.x=");
+	repeat(line, "dm_mod.x=", "y", n, "");
+	CHECK_INT(config_load_cmdline(&c, line, &err), 0);
+	CHECK_INT(module_params(line, "dm_mod", params, sizeof(params), &err), 0);
+	CHECK_INT(strlen(params), n + 2);
+	strcat(line, "y");
+	CHECK_INT(config_load_cmdline(&c, line, &err), -EFBIG);
+	CHECK_INT(module_params(line, "dm_mod", params, sizeof(params), &err), -EFBIG);
+}
+
 int main(void)
 {
 	test_defaults();
@@ -324,5 +382,6 @@ int main(void)
 	test_broker_check();
 	test_key_table();
 	test_cmdline_words();
+	test_long_words();
 	return check_finish("test_config");
 }
