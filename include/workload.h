@@ -52,9 +52,28 @@ int workload_env(const struct workload *w, const struct user_ids *ids, char ***e
  * no inherited descriptors but 0-2, ids applied, cwd applied, then execve
  * with PATH lookup in env's PATH. Exec failures come back through a
  * CLOEXEC pipe: returns -ENOENT (127) or -EACCES/-ENOEXEC... (126) with err,
- * after reaping the child. */
+ * after reaping the child. The child's 0-2 are ours, except where libkrun's
+ * stdio ports exist (stdio_ports_open on /sys/class/virtio-ports and /dev). */
 int workload_spawn(const struct workload *w, const struct user_ids *ids, char **env,
 		   pid_t *pid, struct cw_err *err);
+
+/* The same with the child's descriptor i taken from stdio[i] when it is not
+ * -1 (dup2, after setsid). Our own 0-2 must be open, so no stdio[i] is one
+ * of them. The caller keeps and closes stdio. */
+int workload_spawn_stdio(const struct workload *w, const struct user_ids *ids, char **env,
+			 const int stdio[3], pid_t *pid, struct cw_err *err);
+
+/* libkrun's stdio ports: the virtio-console ports named krun-stdin,
+ * krun-stdout and krun-stderr, which libkrun adds for its caller's stdio
+ * that are not terminals. Finds them by the name in sys_dir/<port>/name
+ * (sys_dir is /sys/class/virtio-ports) and opens dev_dir/<port>, stdin
+ * read-only and the others write-only, CLOEXEC: fd[i] is the port for
+ * descriptor i, or -1. Never fails: a port that cannot be opened is a
+ * warning and stays -1, as a missing one does. */
+void stdio_ports_open(const char *sys_dir, const char *dev_dir, int fd[3]);
+
+/* Closes what stdio_ports_open opened and sets fd[0-2] to -1. */
+void stdio_ports_close(int fd[3]);
 
 /* Exit status rules: the code for a spawn failure (126 or 127). */
 int workload_spawn_exit_code(int negerrno);

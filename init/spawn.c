@@ -3,7 +3,8 @@
  * PID 1 blocks every signal and reads them from a signalfd, and its
  * descriptors include the broker connection and the encrypted device: the
  * child resets and unblocks signals and closes all but 0-2 before anything
- * of the workload's runs.
+ * of the workload's runs. Its 0-2 are PID 1's console, or libkrun's stdio
+ * ports where the VMM gave them (stdio_ports.c).
  *
  * A failure in the child, before or at execve, comes back through a
  * CLOEXEC pipe as {stage, errno}; EOF on the pipe means execve succeeded.
@@ -203,13 +204,25 @@ static int exec_search(char *const *argv, char *const *env)
 	return denied ? -EACCES : -ENOENT;
 }
 
+/* dup2 leaves the copies on 0-2 without CLOEXEC; the sources (above 2, as
+ * PID 1's own 0-2 are open) go with close_other_fds. */
+static int install_stdio(const int stdio[3])
+{
+	for (int i = 0; i < 3; i++)
+		if (stdio[i] >= 0 && dup2(stdio[i], i) < 0)
+			return -errno;
+	return 0;
+}
+
 static void run_child(const struct workload *w, const struct user_ids *ids, char **env,
-		      const gid_t *groups, size_t n_groups, int report)
+		      const int stdio[3], const gid_t *groups, size_t n_groups, int report)
 {
 	int r = reset_signals();
 
 	if (r == 0 && setsid() < 0)
 		r = -errno;
+	if (r == 0)
+		r = install_stdio(stdio);
 	if (r == 0)
 		r = close_other_fds(report);
 	if (r < 0)
@@ -223,8 +236,8 @@ static void run_child(const struct workload *w, const struct user_ids *ids, char
 	child_fail(report, STAGE_EXEC, exec_search(w->argv, env));
 }
 
-int workload_spawn(const struct workload *w, const struct user_ids *ids, char **env,
-		   pid_t *pid, struct cw_err *err)
+int workload_spawn_stdio(const struct workload *w, const struct user_ids *ids, char **env,
+			 const int stdio[3], pid_t *pid, struct cw_err *err)
 {
 	gid_t groups[2 * CW_MAX_GROUPS];
 	size_t n_groups = 0, got = 0;
@@ -253,7 +266,7 @@ int workload_spawn(const struct workload *w, const struct user_ids *ids, char **
 	}
 	if (child == 0) {
 		close(p[0]);
-		run_child(w, ids, env, groups, n_groups, p[1]);
+		run_child(w, ids, env, stdio, groups, n_groups, p[1]);
 	}
 	close(p[1]);
 	while (got < sizeof(rep)) {
@@ -287,6 +300,18 @@ int workload_spawn(const struct workload *w, const struct user_ids *ids, char **
 		return cw_err_set(err, rep.err, "cannot prepare the workload process: %s",
 				  strerror(rep.err));
 	}
+}
+
+int workload_spawn(const struct workload *w, const struct user_ids *ids, char **env,
+		   pid_t *pid, struct cw_err *err)
+{
+	int stdio[3], r;
+
+	/* /sys and /dev of the workload's root: switch_root moved them there. */
+	stdio_ports_open("/sys/class/virtio-ports", "/dev", stdio);
+	r = workload_spawn_stdio(w, ids, env, stdio, pid, err);
+	stdio_ports_close(stdio);
+	return r;
 }
 
 int workload_spawn_exit_code(int negerrno)

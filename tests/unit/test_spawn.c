@@ -1,8 +1,9 @@
 /* workload_spawn: exact argv and environment, exit status, working
  * directory, PATH search, exec failures and their exit codes, the child's
  * clean state (signals, session, descriptors), ids when run as root, and
- * the signal fd kept off the standard descriptors; supervise's forwarding
- * of SIGTERM as the workload's StopSignal.
+ * the signal fd kept off the standard descriptors, 0-2 taken from given
+ * descriptors (libkrun's stdio ports) each on its own; supervise's
+ * forwarding of SIGTERM as the workload's StopSignal.
  *
  * A spawned process has already called execve when workload_spawn returns
  * (EOF on the CLOEXEC pipe), so /proc/<pid> shows the workload itself; its
@@ -354,6 +355,66 @@ static void test_fd_leak_without_close_range(void)
 	CHECK_INT(wait_status(helper), 0);
 }
 
+/* What workload_spawn_stdio does with libkrun's ports, on plain files: each
+ * given descriptor becomes the child's 0, 1 or 2, a -1 leaves ours, and
+ * the sources do not leak. */
+static void test_stdio_given(void)
+{
+	char in[256], out[256], errf[256], buf[512], ours[256], theirs[256], path[64];
+	char *argv[] = { "/bin/sh", "-c",
+			 "read -r l; echo \"in:$l\"; echo out; echo err >&2; "
+			 "ls /proc/self/fd >&2; exit 5", NULL };
+	char *sleeper[] = { "/bin/sleep", "30", NULL };
+	char *env[] = { "PATH=/usr/bin:/bin", NULL };
+	struct workload w = { .argv = argv, .env = env };
+	struct user_ids ids;
+	struct cw_err err;
+	int stdio[3];
+	pid_t pid;
+	ssize_t n;
+
+	current_ids(&ids);
+	put_file("stdin.txt", "from the port\nsecond line\n", 0644);
+	snprintf(in, sizeof(in), "%s/stdin.txt", dir);
+	snprintf(out, sizeof(out), "%s/stdout.txt", dir);
+	snprintf(errf, sizeof(errf), "%s/stderr.txt", dir);
+	stdio[0] = open(in, O_RDONLY | O_CLOEXEC);
+	stdio[1] = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	stdio[2] = open(errf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	CHECK(stdio[0] > 2 && stdio[1] > 2 && stdio[2] > 2);
+	CHECK_INT(workload_spawn_stdio(&w, &ids, env, stdio, &pid, &err), 0);
+	CHECK_INT(wait_status(pid), 5);
+	CHECK(slurp(out, buf, sizeof(buf)) > 0);
+	CHECK_STR(buf, "in:from the port\nout\n");
+	CHECK(slurp(errf, buf, sizeof(buf)) > 0);
+	/* 3 is the directory ls reads; nothing else reached the child. */
+	CHECK_STR(buf, "err\n0\n1\n2\n3\n");
+	/* The caller's descriptors are still open, and still close on exec. */
+	for (int i = 0; i < 3; i++)
+		CHECK_INT(fcntl(stdio[i], F_GETFD), FD_CLOEXEC);
+
+	/* Each on its own: stdout not given stays ours. */
+	stdio[1] = -1;
+	CHECK_INT(workload_spawn_stdio(&(struct workload){ .argv = sleeper, .env = env }, &ids,
+				       env, stdio, &pid, &err), 0);
+	for (int i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)pid, i);
+		n = readlink(path, theirs, sizeof(theirs) - 1);
+		theirs[n > 0 ? n : 0] = '\0';
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", i == 1 ? 1 : stdio[i]);
+		n = readlink(path, ours, sizeof(ours) - 1);
+		ours[n > 0 ? n : 0] = '\0';
+		CHECK(n > 0);
+		CHECK_STR(theirs, ours);
+	}
+	stop(pid);
+	close(stdio[0]);
+	close(stdio[2]);
+	unlink(in);
+	unlink(out);
+	unlink(errf);
+}
+
 static bool has_gid(const char *list, const char *gid)
 {
 	char padded[600], needle[32];
@@ -513,6 +574,7 @@ int main(void)
 	test_path_search();
 	test_fd_leak();
 	test_fd_leak_without_close_range();
+	test_stdio_given();
 	test_ids();
 	test_signalfd_above_stdio();
 	test_stop_signal();
