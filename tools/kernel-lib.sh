@@ -66,6 +66,30 @@ kernel_deb() {
     printf '%s\n' "$found"
 }
 
+# kernel_image_debs DEBDIR PACKAGE VERSION: prints the paths of linux-image-<release>'s .debs
+# (fetched by kernel_deb): the package itself and, where the kernel is split (trixie-backports'
+# 7.x), the linux-binary-, linux-modules- and linux-base-<release> it depends on.
+kernel_image_debs() {
+    local debdir=$1 pkg=$2 ver=$3 dep dver
+    kernel_deb "$debdir" "$pkg" "$ver"
+    apt-cache ${KERNEL_APT_OPTS[@]+"${KERNEL_APT_OPTS[@]}"} show "$pkg=$ver" 2>/dev/null |
+        awk -v rel="${pkg#linux-image-}" '
+            /^Depends: / {
+                sub(/^Depends: /, "")
+                n = split($0, d, / *, */)
+                for (i = 1; i <= n; i++) {
+                    split(d[i], w, " ")
+                    if (w[1] != "linux-binary-" rel && w[1] != "linux-modules-" rel &&
+                        w[1] != "linux-base-" rel)
+                        continue
+                    v = d[i]; sub(/.*\(= */, "", v); sub(/\).*/, "", v)
+                    print w[1], v
+                }
+                exit
+            }' |
+        while read -r dep dver; do kernel_deb "$debdir" "$dep" "$dver"; done
+}
+
 # kernel_extract_vmlinux BZIMAGE OUT: writes the uncompressed ELF kernel inside BZIMAGE to OUT.
 # It boots about twice as fast as the bzImage under TCG (no decompression step).
 kernel_extract_vmlinux() {
@@ -94,26 +118,42 @@ kernel_extract_vmlinux() {
         die "the payload of $bzimage did not decompress to an ELF kernel"
 }
 
-# kernel_prepare DEB RELEASE OUT: unpacks a linux-image .deb into OUT (vmlinux, version,
-# config, lib/modules/RELEASE with depmod output), published atomically so a half-prepared
-# directory is never taken as complete.
+# kernel_prepare DEB RELEASE OUT [DEB...]: unpacks a linux-image .deb into OUT (vmlinux,
+# version, config, lib/modules/RELEASE with depmod output), published atomically so a
+# half-prepared directory is never taken as complete. Later kernels split the image into
+# packages (linux-image-RELEASE depends on linux-binary-, linux-modules- and linux-base-RELEASE,
+# trixie-backports' 7.x): pass them all, in any order.
 kernel_prepare() {
     local deb=$1 release=$2 out=$3 tmp
+    shift 3
     mkdir -p "$(dirname "$out")"
     tmp=$(mktemp -d "$(dirname "$out")/.prep.XXXXXX")
     # A subshell, so the cleanup trap does not replace the caller's.
     (
         trap 'rm -rf "$tmp"' EXIT
-        echo "${0##*/}: unpacking $(basename "$deb")" >&2
-        dpkg -x "$deb" "$tmp/pkg"
-        local bzimage="$tmp/pkg/boot/vmlinuz-$release"
-        [ -f "$bzimage" ] || die "$deb has no boot/vmlinuz-$release"
+        local d bzimage='' config='' mods='' p
+        for d in "$deb" "$@"; do
+            echo "${0##*/}: unpacking $(basename "$d")" >&2
+            dpkg -x "$d" "$tmp/pkg"
+        done
+        # Debian 12 and bookworm-backports: /boot and /lib/modules; the split packages put
+        # everything under /usr/lib/modules/RELEASE.
+        for p in "boot/vmlinuz-$release" "usr/lib/modules/$release/vmlinuz"; do
+            [ -f "$tmp/pkg/$p" ] && bzimage="$tmp/pkg/$p"
+        done
+        for p in "boot/config-$release" "usr/lib/modules/$release/config"; do
+            [ -f "$tmp/pkg/$p" ] && config="$tmp/pkg/$p"
+        done
+        for p in "lib/modules/$release" "usr/lib/modules/$release"; do
+            [ -d "$tmp/pkg/$p/kernel" ] && mods="$tmp/pkg/$p"
+        done
+        [ -n "$bzimage" ] || die "no vmlinuz for $release in $deb $*"
+        [ -n "$mods" ] || die "no modules for $release in $deb $*"
         mkdir -p "$tmp/out/lib/modules"
         kernel_extract_vmlinux "$bzimage" "$tmp/out/vmlinux"
-        mv "$tmp/pkg/lib/modules/$release" "$tmp/out/lib/modules/$release"
-        if [ -f "$tmp/pkg/boot/config-$release" ]; then
-            mv "$tmp/pkg/boot/config-$release" "$tmp/out/config"
-        fi
+        [ -z "$config" ] || mv "$config" "$tmp/out/config"
+        rm -f "$mods/vmlinuz"
+        mv "$mods" "$tmp/out/lib/modules/$release"
         # The package ships no modules.dep; the initramfs builder resolves from it.
         depmod -b "$tmp/out" "$release"
         echo "$release" >"$tmp/out/version"

@@ -7,9 +7,10 @@ usage() {
     cat <<'EOF'
 Usage: tools/tee-emul.sh [-h|--help]
 
-Builds tests/tee-emul/tee_emul.ko for Debian 12's 6.1 kernel and bookworm-backports' 6.12
-(tools/tee-kernels.sh fetches both with their headers), generates the test keys once, and
-writes everything tests need into an env file. Under
+Builds tests/tee-emul/tee_emul.ko for Debian 12's 6.1 kernel, bookworm-backports' 6.12 and
+trixie-backports' current kernel (6.16 or later; built chrooted in the trixie build root that
+tools/tee-kernels.sh makes), generates the test keys once, and writes everything tests need
+into an env file. Under
 ${CWINIT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cwinit}/tee-emul/:
 
   keys/          test keys, made once with openssl (never in the source tree):
@@ -21,16 +22,18 @@ ${CWINIT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cwinit}/tee-emul/:
                    tee_emul.ko, and lib/modules/<release>/, the kernel's modules tree
                    (hard links) with extra/tee_emul.ko and a new modules.dep, so
                    `initramfs/mkinitramfs --kernel-modules <that dir> --module tee_emul`
-                   pulls in its dependencies (ecc on 6.1; tsm and configfs on 6.12)
+                   pulls in its dependencies (ecc on 6.1; tsm and configfs on 6.12;
+                   tsm_report and configfs on the trixie kernel)
   env            shell variables (source it); the last line on stdout is its path
 
-The env file's variables (_61 and _612 for each kernel):
+The env file's variables (_61, _612 and _TRIXIE for each kernel):
 
-  TEE_EMUL_KERNEL_61, TEE_EMUL_KERNEL_612    kernel dirs: vmlinux, version, config
-  TEE_EMUL_MODULES_61, TEE_EMUL_MODULES_612  modules trees with tee_emul, for --kernel-modules
-  TEE_EMUL_KO_61, TEE_EMUL_KO_612            the built modules
-  TEE_EMUL_MODULE_NAMES     "sha512_generic tee_emul": the --module names for both kernels
+  TEE_EMUL_KERNEL_61, _612, _TRIXIE      kernel dirs: vmlinux, version, config
+  TEE_EMUL_MODULES_61, _612, _TRIXIE     modules trees with tee_emul, for --kernel-modules
+  TEE_EMUL_KO_61, _612, _TRIXIE          the built modules
+  TEE_EMUL_MODULE_NAMES     "sha512_generic tee_emul": the --module names for 6.1 and 6.12
                             (sha384 is a module on 6.1 that nothing names; built in on 6.12)
+  TEE_EMUL_MODULE_NAMES_TRIXIE   "tee_emul" (that kernel has no sha512_generic at all)
   TEE_EMUL_VCEK_KEY         VCEK private scalar, 96 hex digits
   TEE_EMUL_VCEK_CERT        VCEK certificate, DER as hex
   TEE_EMUL_VCEK_CERT_DER, TEE_EMUL_VCEK_CERT_PEM, TEE_EMUL_VCEK_PUB_PEM   files for brokers
@@ -67,6 +70,7 @@ need_tool strip binutils
 need_tool gcc-12 gcc-12
 need_tool openssl openssl
 need_tool modinfo kmod
+need_tool unshare util-linux
 
 # The kbuild programs come unpacked, not installed, so apt did not bring their libraries.
 missing=$(for pkg in libelf1 libssl3 zlib1g; do
@@ -156,33 +160,42 @@ dep_line() {
     tr ' ' '\n' <<<"$line" | awk 'NF && !seen[$0]++' | paste -sd ' '
 }
 
-# build KERNEL_DIR HEADERS_DIR: builds the module for that kernel (once per source hash) and
-# sets OUT to its directory.
+# build KERNEL_DIR HEADERS_DIR [ROOT]: builds the module for that kernel (once per source hash)
+# and sets OUT to its directory. With ROOT, the build runs chrooted there (HEADERS_DIR is a path
+# inside it): a kernel built with another distribution's compiler.
 build() {
-    local kdir=$1 headers=$2 release key tmp
+    local kdir=$1 headers=$2 root=${3:-} release key tmp cc
     release=$(cat "$kdir/version")
+    if [ -n "$root" ]; then cc=${root##*/}; else cc=$(gcc-12 --version | head -n 1); fi
     key=$( { cat "$src/Kbuild" "$src"/*.c "$src"/*.h "${BASH_SOURCE[0]}"; echo "$release";
-             gcc-12 --version | head -n 1; } |
-           sha256sum | cut -c1-16)
+             echo "$cc"; } | sha256sum | cut -c1-16)
     OUT="$BASE/$release-$key"
     [ -f "$OUT/.complete" ] && return 0
 
     mkdir -p "$BASE"
     tmp=$(mktemp -d "$BASE/.build.XXXXXX")
     (
-        trap 'rm -rf "$tmp"' EXIT
-        mkdir "$tmp/src"
-        cp "$src/Kbuild" "$src"/*.c "$src"/*.h "$tmp/src/"
+        local bsrc=$tmp/src
+        if [ -n "$root" ]; then bsrc=$(mktemp -d "$root/tmp/tee-emul.XXXXXX"); else mkdir "$bsrc"; fi
+        trap 'rm -rf "$tmp" ${root:+"$bsrc"}' EXIT
+        cp "$src/Kbuild" "$src"/*.c "$src"/*.h "$bsrc/"
         echo "tee-emul.sh: building tee_emul.ko for $release" >&2
-        # The headers of 6.12 would run pahole for BTF, which needs the kernel's own vmlinux.
-        if ! make -C "$headers" M="$tmp/src" CONFIG_DEBUG_INFO_BTF_MODULES= modules \
-                >"$tmp/build.log" 2>&1; then
+        # The headers of 6.12 and later would run pahole for BTF, which needs the kernel's own
+        # vmlinux.
+        local make=(make -C "$headers" M="${bsrc#"$root"}" CONFIG_DEBUG_INFO_BTF_MODULES= modules)
+        if [ -n "$root" ]; then
+            # objtool reads /proc: a private one, in mount and pid namespaces that end with
+            # the build.
+            make=(unshare --fork --pid --mount --propagation private --mount-proc="$root/proc"
+                  chroot "$root" env -i PATH=/usr/bin:/bin "${make[@]}")
+        fi
+        if ! "${make[@]}" >"$tmp/build.log" 2>&1; then
             cat "$tmp/build.log" >&2
             die "building tee_emul.ko for $release failed"
         fi
         # Debian's kernels build with debug info; without it the module is 25 times smaller.
-        strip --strip-debug -o "$tmp/tee_emul.ko" "$tmp/src/tee_emul.ko"
-        rm -rf "$tmp/src"
+        strip --strip-debug -o "$tmp/tee_emul.ko" "$bsrc/tee_emul.ko"
+        rm -rf "$bsrc"
 
         # The kernel's modules tree as hard links (no copy; symbolic links across file
         # systems), with our module and its line added to modules.dep. A whole depmod run
@@ -207,8 +220,9 @@ build() {
     find "$BASE" -maxdepth 1 -name "$release-*" ! -name "${OUT##*/}" -exec rm -rf {} +
 }
 
-eval "$("$here/tee-kernels.sh" | tail -n 4 | grep -E '^TEE_(KERNEL|HEADERS)_(61|612)=[^ ]+$')"
-if [ -z "${TEE_KERNEL_61:-}" ] || [ -z "${TEE_KERNEL_612:-}" ]; then
+eval "$("$here/tee-kernels.sh" | tail -n 7 |
+       grep -E '^TEE_(KERNEL|HEADERS|ROOT)_(61|612|TRIXIE)=[^ ]+$')"
+if [ -z "${TEE_KERNEL_61:-}" ] || [ -z "${TEE_KERNEL_612:-}" ] || [ -z "${TEE_ROOT_TRIXIE:-}" ]; then
     die "tools/tee-kernels.sh did not print the kernel directories"
 fi
 
@@ -222,12 +236,15 @@ build "$TEE_KERNEL_61" "$TEE_HEADERS_61"
 out61=$OUT
 build "$TEE_KERNEL_612" "$TEE_HEADERS_612"
 out612=$OUT
+build "$TEE_KERNEL_TRIXIE" "$TEE_HEADERS_TRIXIE" "$TEE_ROOT_TRIXIE"
+outtx=$OUT
 
 env_file="$BASE/env"
 tmp=$(mktemp "$BASE/.env.XXXXXX")
 chmod 600 "$tmp"
 rel61=$(cat "$TEE_KERNEL_61/version")
 rel612=$(cat "$TEE_KERNEL_612/version")
+reltx=$(cat "$TEE_KERNEL_TRIXIE/version")
 {
     echo "# Written by tools/tee-emul.sh (see its --help). TEST-ONLY keys: they sign emulated reports."
     printf '%s=%q\n' \
@@ -237,7 +254,11 @@ rel612=$(cat "$TEE_KERNEL_612/version")
         TEE_EMUL_KERNEL_612 "$TEE_KERNEL_612" \
         TEE_EMUL_MODULES_612 "$out612/lib/modules/$rel612" \
         TEE_EMUL_KO_612 "$out612/tee_emul.ko" \
+        TEE_EMUL_KERNEL_TRIXIE "$TEE_KERNEL_TRIXIE" \
+        TEE_EMUL_MODULES_TRIXIE "$outtx/lib/modules/$reltx" \
+        TEE_EMUL_KO_TRIXIE "$outtx/tee_emul.ko" \
         TEE_EMUL_MODULE_NAMES "sha512_generic tee_emul" \
+        TEE_EMUL_MODULE_NAMES_TRIXIE "tee_emul" \
         TEE_EMUL_VCEK_KEY "$vcek_key" \
         TEE_EMUL_VCEK_CERT "$vcek_cert" \
         TEE_EMUL_VCEK_CERT_DER "$keys/vcek.der" \

@@ -99,6 +99,17 @@ int tdx_init(void);
 void tdx_exit(void);
 int tdx_tsm_quote(const u8 *reportdata, u8 **quote, size_t *quote_len);
 
+struct attribute_group;
+
+/* tdx_mr.c: only where the kernel has the tsm-mr framework (CONFIG_TSM_MEASUREMENTS, 6.16+) */
+#if IS_ENABLED(CONFIG_TSM_MEASUREMENTS)
+const struct attribute_group *tdx_mr_init(void);
+void tdx_mr_exit(const struct attribute_group *group);
+#else
+static inline const struct attribute_group *tdx_mr_init(void) { return NULL; }
+static inline void tdx_mr_exit(const struct attribute_group *group) { }
+#endif
+
 /* tsm.c: only where the kernel has configfs-tsm (CONFIG_TSM_REPORTS, 6.7 and later) */
 #if IS_ENABLED(CONFIG_TSM_REPORTS)
 int emul_tsm_init(void);

@@ -5,6 +5,9 @@
  */
 #include <linux/cc_platform.h>
 #include <linux/kernel.h>
+#if __has_include(<linux/hex.h>)
+#include <linux/hex.h>		/* hex2bin(), bin2hex(): no longer through kernel.h in 7.x */
+#endif
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/random.h>

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * TDX: /dev/tdx_guest with TDX_CMD_GET_REPORT0 (a self-consistent 1024-byte TDREPORT) and,
- * for configfs-tsm, the version 4 quote a quote generation service would make of it, signed
- * with the test attestation key (P-256). There is no Intel collateral: the certification data
- * is type 6 with size 0.
+ * TDX: /dev/tdx_guest with TDX_CMD_GET_REPORT0 (a self-consistent 1024-byte TDREPORT), its
+ * measurements/ sysfs files where the kernel has them (tdx_mr.c) and, for configfs-tsm, the
+ * version 4 quote a quote generation service would make of it, signed with the test
+ * attestation key (P-256). There is no Intel collateral: the certification data is type 6 with
+ * size 0.
  */
 #include <linux/delay.h>
+#include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/slab.h>
@@ -173,18 +175,35 @@ static const struct file_operations tdx_fops = {
 	.unlocked_ioctl = tdx_ioctl,
 };
 
+/* The measurements group, or none (NULL ends the list) on kernels without tsm-mr. */
+static const struct attribute_group *tdx_groups[2];
+
 static struct miscdevice tdx_misc = {
 	.minor = MISC_DYNAMIC_MINOR,
 	.name = "tdx_guest",
 	.fops = &tdx_fops,
+	.groups = tdx_groups,
 };
 
 int tdx_init(void)
 {
-	return misc_register(&tdx_misc);
+	const struct attribute_group *mr = tdx_mr_init();
+	int ret;
+
+	if (IS_ERR(mr))
+		return PTR_ERR(mr);
+	tdx_groups[0] = mr;
+	ret = misc_register(&tdx_misc);
+	if (ret) {
+		tdx_mr_exit(mr);
+		tdx_groups[0] = NULL;
+	}
+	return ret;
 }
 
 void tdx_exit(void)
 {
 	misc_deregister(&tdx_misc);
+	tdx_mr_exit(tdx_groups[0]);
+	tdx_groups[0] = NULL;
 }

@@ -1,16 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * configfs-tsm report providers named like the real drivers' (sev_guest, tdx_guest), with the
- * attributes those drivers show. Built only for kernels with CONFIG_TSM_REPORTS; the tsm_ops
- * layout here is the 6.12 one (visibility callbacks taking the attribute index); later
- * kernels renamed the API (tsm_report_register, struct tsm_report_ops).
+ * attributes those drivers show. Built only for kernels with CONFIG_TSM_REPORTS; the ops
+ * layout is the one from 6.7 on (visibility callbacks taking the attribute index).
  */
 #include <linux/tsm.h>
+#include <linux/version.h>
 #include "emul.h"
+
+/* 6.16 renamed the report API when tsm_register() became the PCI TSM's; the layout stayed. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 16, 0)
+#define emul_tsm_ops tsm_report_ops
+#define emul_tsm_desc tsm_report_desc
+#define emul_tsm_register tsm_report_register
+#define emul_tsm_unregister tsm_report_unregister
+#else
+#define emul_tsm_ops tsm_ops
+#define emul_tsm_desc tsm_desc
+#define emul_tsm_register tsm_register
+#define emul_tsm_unregister tsm_unregister
+#endif
 
 static int snp_report_new(struct tsm_report *report, void *data)
 {
-	struct tsm_desc *desc = &report->desc;
+	struct emul_tsm_desc *desc = &report->desc;
 
 	if (desc->inblob_len != 64)
 		return -EINVAL;
@@ -29,7 +42,7 @@ static bool snp_bin_attr_visible(int n)
 	return n == TSM_REPORT_INBLOB || n == TSM_REPORT_OUTBLOB || n == TSM_REPORT_AUXBLOB;
 }
 
-static const struct tsm_ops snp_tsm_ops = {
+static const struct emul_tsm_ops snp_tsm_ops = {
 	.name = "sev_guest",
 	.privlevel_floor = 0,
 	.report_new = snp_report_new,
@@ -39,7 +52,7 @@ static const struct tsm_ops snp_tsm_ops = {
 
 static int tdx_report_new(struct tsm_report *report, void *data)
 {
-	struct tsm_desc *desc = &report->desc;
+	struct emul_tsm_desc *desc = &report->desc;
 
 	if (desc->inblob_len != TDX_REPORTDATA_LEN)
 		return -EINVAL;
@@ -56,19 +69,19 @@ static bool tdx_bin_attr_visible(int n)
 	return n == TSM_REPORT_INBLOB || n == TSM_REPORT_OUTBLOB;
 }
 
-static const struct tsm_ops tdx_tsm_ops = {
+static const struct emul_tsm_ops tdx_tsm_ops = {
 	.name = "tdx_guest",
 	.report_new = tdx_report_new,
 	.report_attr_visible = tdx_attr_visible,
 	.report_bin_attr_visible = tdx_bin_attr_visible,
 };
 
-static const struct tsm_ops *registered;
+static const struct emul_tsm_ops *registered;
 
 int emul_tsm_init(void)
 {
-	const struct tsm_ops *ops = emul.mode == EMUL_SNP ? &snp_tsm_ops : &tdx_tsm_ops;
-	int ret = tsm_register(ops, NULL);
+	const struct emul_tsm_ops *ops = emul.mode == EMUL_SNP ? &snp_tsm_ops : &tdx_tsm_ops;
+	int ret = emul_tsm_register(ops, NULL);
 
 	if (ret)
 		pr_err("tee_emul: configfs-tsm provider %s not registered (%d)\n", ops->name, ret);
@@ -80,6 +93,6 @@ int emul_tsm_init(void)
 void emul_tsm_exit(void)
 {
 	if (registered)
-		tsm_unregister(registered);
+		emul_tsm_unregister(registered);
 	registered = NULL;
 }
