@@ -20,7 +20,7 @@ test_rtmr_extend() {
     rtmr3=$(printf '3c%.0s' {1..48})
     rd=$(head -c 32 /dev/urandom | od -An -tx1 -v | tr -d ' \n')
     # shellcheck disable=SC2086  # a list of module names
-    tee_initramfs "$img" "$TEE_EMUL_MODULES_TRIXIE" '{"tee":"tdx"}' \
+    tee_initramfs "$img" "$TEE_EMUL_MODULES_TRIXIE" '{"tee":"tdx","insecure_broker":true}' \
         $TEE_EMUL_MODULE_NAMES_TRIXIE || return
     root=$(mkroot "$name" "m=$RTMR_SYSFS
 hex() { busybox od -An -v -tx1 \"\$1\" | tr -d ' \\n'; }
