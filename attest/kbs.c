@@ -184,6 +184,7 @@ int kbs_get_resource(const struct kbs_request *req, struct secret **out,
 	struct broker_policy policy = {
 		.url = req->url,
 		.ca_file = req->ca_file,
+		.resolve = req->resolve,
 		.cookie_name = KBS_COOKIE,
 		.restart_step = "resource",
 		.request_timeout_ms = req->request_timeout_ms,

@@ -155,6 +155,7 @@ static struct secret *fetch_reference_passphrase(void)
 	struct refkbs_request req = {
 		.url = config.broker_url,
 		.ca_file = *config.ca_file ? config.ca_file : NULL,
+		.resolve = &config.resolve,
 		.workload_id = config.workload_id,
 		.gen = config.snp_gen,
 		.report = refkbs_report_source(provider),
@@ -201,6 +202,7 @@ static struct secret *fetch_passphrase(const char *resource)
 		.url = config.broker_url,
 		.resource = resource,
 		.ca_file = *config.ca_file ? config.ca_file : NULL,
+		.resolve = &config.resolve,
 		.provider = provider,
 		.request_timeout_ms = config.request_timeout_ms,
 		.attempts = config.attempts,

@@ -45,7 +45,7 @@ unset CPPFLAGS CXXFLAGS LDFLAGS LIBS PKG_CONFIG_PATH CC CFLAGS
 # with every command-line tool disabled.
 TOOL_PKGS=(gcc make patch xz-utils dpkg-dev autoconf automake libtool autopoint gettext
 	pkg-config cmake)
-LIB_PKGS=(libssl-dev libjson-c-dev libargon2-dev libblkid-dev uuid-dev libpopt-dev)
+LIB_PKGS=(libssl-dev libjson-c-dev libargon2-dev libblkid-dev uuid-dev libpopt-dev libc-ares-dev)
 # The dynamic build's -dev packages; their runtime libraries pin the source versions below.
 DEV_PKGS=(libcryptsetup-dev libcurl4-openssl-dev libcjson-dev)
 # source package -> installed binary package that carries its version
