@@ -10,9 +10,9 @@
  * host, fills that environment). */
 #include <arpa/inet.h>
 #include <ares.h>
+#include <arpa/nameser.h>
 #include <ctype.h>
 #include <errno.h>
-#include <netdb.h>
 #include <poll.h>
 #include <string.h>
 #include <strings.h>
@@ -150,9 +150,15 @@ struct answer {
 	char *addrs;
 };
 
-static void on_answer(void *arg, int status, int timeouts, struct hostent *h)
+/* A raw query and ares_parse_a_reply, rather than ares_gethostbyname: the
+ * latter goes through c-ares's getaddrinfo, hosts file and service name
+ * code, and brings glibc's getservbyname, none of which a lookup of one A
+ * record needs. */
+static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 {
 	struct answer *a = arg;
+	struct ares_addrttl found[RESOLVE_MAX_ADDRS];
+	int n = RESOLVE_MAX_ADDRS;
 	size_t used = 0;
 
 	(void)timeouts;
@@ -162,14 +168,15 @@ static void on_answer(void *arg, int status, int timeouts, struct hostent *h)
 	a->status = status;
 	if (status != ARES_SUCCESS)
 		return;
-	if (h->h_addrtype != AF_INET || h->h_length != 4 || !h->h_addr_list[0]) {
+	a->status = ares_parse_a_reply(abuf, alen, NULL, found, &n);
+	if (a->status == ARES_SUCCESS && n <= 0)
 		a->status = ARES_ENODATA;
+	if (a->status != ARES_SUCCESS)
 		return;
-	}
-	for (size_t i = 0; h->h_addr_list[i] && i < RESOLVE_MAX_ADDRS; i++) {
+	for (int i = 0; i < n; i++) {
 		if (used)
 			a->addrs[used++] = ',';
-		inet_ntop(AF_INET, h->h_addr_list[i], a->addrs + used, 16);
+		inet_ntop(AF_INET, &found[i].ipaddr, a->addrs + used, 16);
 		used += strlen(a->addrs + used);
 	}
 }
@@ -212,7 +219,7 @@ static int run_query(ares_channel ch, const char *name, uint64_t deadline, struc
 {
 	struct pollfd pfd[ARES_GETSOCK_MAXNUM];
 
-	ares_gethostbyname(ch, name, AF_INET, on_answer, a);
+	ares_query(ch, name, C_IN, T_A, on_answer, a);
 	while (!a->done) {
 		uint64_t now = monotonic_ms();
 		struct timeval max, tv, *t;
@@ -246,7 +253,7 @@ static int dns_lookup(const struct resolve_conf *rc, const char *name, uint32_t 
 {
 	static bool library_ready;
 	struct in_addr servers[RESOLVE_MAX_SERVERS];
-	char lookups[] = "b"; /* DNS only: no /etc/hosts */
+	char lookups[] = "b"; /* unused by ares_query; set, like the rest, so no file is read */
 	struct ares_options o = { 0 };
 	struct answer a = { .addrs = addrs };
 	uint64_t deadline = monotonic_ms() + timeout_ms;
