@@ -187,8 +187,9 @@ int http_client_pin(struct http_client *c, const char *host, unsigned port, cons
 		return cw_err_set(err, EINVAL, "address list for %.64s too long", host);
 	if (!(l = curl_slist_append(NULL, entry)))
 		return cw_err_set(err, ENOMEM, "out of memory");
-	/* curl reads the list into its DNS cache, for good, at the next
-	 * transfer; it must live until then. */
+	/* curl copies the list into the handle's DNS cache, as entries that
+	 * never expire, when the next transfer starts; until then it must
+	 * live, so it is kept with the handle. */
 	if (curl_easy_setopt(c->curl, CURLOPT_RESOLVE, l) != CURLE_OK) {
 		curl_slist_free_all(l);
 		return cw_err_set(err, EINVAL, "libcurl refused the address of %.64s", host);
