@@ -75,6 +75,22 @@ static enum broker_verdict judge(struct broker *b, const char *step, const char 
 	return broker_fail(b, step, path, KBS_BAD_ANSWER, s, EBADMSG, BV_FINAL, err);
 }
 
+/* Gives curl the broker's address, so that it never resolves a name itself. */
+static int pin_address(struct broker *b, uint32_t timeout, struct cw_err *err)
+{
+	char addrs[RESOLVE_ADDRS_SIZE];
+	int rc = resolve_lookup(b->policy->resolve, b->host, timeout, addrs, err);
+
+	if (rc >= 0) {
+		log_info("broker host %s is %s (%s)", b->host, addrs, rc ? "DNS" : "net_hosts");
+		rc = http_client_pin(b->http, b->host, b->port, addrs, err);
+	}
+	if (rc < 0)
+		return rc;
+	b->host[0] = '\0';
+	return 0;
+}
+
 enum broker_verdict broker_request(struct broker *b, const char *step, const char *path,
 				   const char *json, const char *cookie,
 				   struct http_response *resp, struct cw_err *err)
@@ -95,6 +111,9 @@ enum broker_verdict broker_request(struct broker *b, const char *step, const cha
 		cw_err_set(err, ENAMETOOLONG, "request URL too long");
 		return broker_fail(b, step, "", KBS_INTERNAL, 0, ENAMETOOLONG, BV_FINAL, err);
 	}
+	if (b->host[0] && (rc = pin_address(b, timeout, err)) < 0)
+		return broker_fail(b, step, path, rc == -ENOMEM ? KBS_INTERNAL : KBS_UNREACHABLE, 0, rc,
+				   rc == -ENOMEM ? BV_FINAL : BV_RETRY, err);
 	b->res->requests++;
 	rc = http_request(b->http, url, json, cookie, timeout, resp, err);
 	if (rc == 0 && resp->status == 200)
@@ -159,6 +178,20 @@ static uint32_t backoff_ms(unsigned attempt)
 	return base - r % (base / 4 + 1);
 }
 
+/* A host name must have a configured way to its address: curl's own
+ * resolver (glibc's, static) is never used. */
+static int check_host(struct broker *b, const struct broker_policy *p, struct cw_err *err)
+{
+	static const struct resolve_conf none;
+	int rc = http_url_host(b->base, b->host, sizeof(b->host), &b->port, err);
+
+	if (rc == 0)
+		rc = resolve_needed(p->resolve ? p->resolve : &none, b->host, err);
+	if (rc <= 0)
+		b->host[0] = '\0';
+	return rc < 0 ? rc : 0;
+}
+
 static int check_policy(struct broker *b, const struct broker_policy *p, struct cw_err *err)
 {
 	const char *u = p->url;
@@ -180,7 +213,7 @@ static int check_policy(struct broker *b, const struct broker_policy *p, struct 
 		return cw_err_set(err, EINVAL, "an https broker needs ca_file (there is no system CA store)");
 	if (!p->attempts || !p->deadline_ms || !p->request_timeout_ms)
 		return cw_err_set(err, EINVAL, "attempts, deadline_ms and request_timeout_ms must be positive");
-	return 0;
+	return check_host(b, p, err);
 }
 
 void broker_begin(struct broker *b, struct kbs_result *res)

@@ -15,6 +15,7 @@
 
 struct http_client {
 	CURL *curl;
+	struct curl_slist *pinned;   /* CURLOPT_RESOLVE: the broker's address */
 	char cookie_name[64];
 	char errbuf[CURL_ERROR_SIZE];
 	/* State of the request in flight. */
@@ -150,7 +151,52 @@ void http_client_free(struct http_client *c)
 	if (!c)
 		return;
 	curl_easy_cleanup(c->curl);
+	curl_slist_free_all(c->pinned);
 	free(c);
+}
+
+int http_url_host(const char *url, char *host, size_t n, unsigned *port, struct cw_err *err)
+{
+	CURLU *u = curl_url();
+	char *h = NULL, *p = NULL;
+	int r = 0;
+
+	if (!u)
+		return cw_err_set(err, ENOMEM, "out of memory");
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &h, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PORT, &p, CURLU_DEFAULT_PORT) != CURLUE_OK)
+		r = cw_err_set(err, EINVAL, "URL %.64s: cannot find its host and port", url);
+	else if (strscpy(host, h, n) < 0)
+		r = cw_err_set(err, EINVAL, "URL %.64s: host name too long", url);
+	else
+		*port = (unsigned)strtoul(p, NULL, 10);
+	curl_free(h);
+	curl_free(p);
+	curl_url_cleanup(u);
+	return r;
+}
+
+int http_client_pin(struct http_client *c, const char *host, unsigned port, const char *addrs,
+		    struct cw_err *err)
+{
+	char entry[320];
+	struct curl_slist *l;
+
+	if (snprintf(entry, sizeof(entry), "%s:%u:%s", host, port, addrs) >= (int)sizeof(entry))
+		return cw_err_set(err, EINVAL, "address list for %.64s too long", host);
+	if (!(l = curl_slist_append(NULL, entry)))
+		return cw_err_set(err, ENOMEM, "out of memory");
+	/* curl copies the list into the handle's DNS cache, as entries that
+	 * never expire, when the next transfer starts; until then it must
+	 * live, so it is kept with the handle. */
+	if (curl_easy_setopt(c->curl, CURLOPT_RESOLVE, l) != CURLE_OK) {
+		curl_slist_free_all(l);
+		return cw_err_set(err, EINVAL, "libcurl refused the address of %.64s", host);
+	}
+	curl_slist_free_all(c->pinned);
+	c->pinned = l;
+	return 0;
 }
 
 void http_response_clear(struct http_response *r)

@@ -243,6 +243,7 @@ int kbs_session_new(const struct kbs_request *req, struct kbs_session **out,
 	s->policy = (struct broker_policy){
 		.url = req->url,
 		.ca_file = req->ca_file,
+		.resolve = req->resolve,
 		.cookie_name = KBS_COOKIE,
 		.restart_step = "resource",
 		.request_timeout_ms = req->request_timeout_ms,

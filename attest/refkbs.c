@@ -194,6 +194,7 @@ int refkbs_get_passphrase(const struct refkbs_request *req, struct secret **out,
 	struct broker_policy policy = {
 		.url = req->url,
 		.ca_file = req->ca_file,
+		.resolve = req->resolve,
 		.cookie_name = COOKIE,
 		.restart_step = "key",
 		.request_timeout_ms = req->request_timeout_ms,

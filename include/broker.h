@@ -14,6 +14,7 @@
 #include "err.h"
 #include "http.h"
 #include "kbs.h"
+#include "resolve.h"
 
 #define BROKER_MAX_URL 400
 
@@ -24,6 +25,7 @@ struct broker_policy {
 	const char *ca_file;       /* PEM CA for https, or NULL */
 	const char *cookie_name;   /* the broker's session cookie */
 	const char *restart_step;  /* the step whose 401/404 starts a new session */
+	const struct resolve_conf *resolve; /* how to find a broker host given by name, or NULL */
 	uint32_t request_timeout_ms;
 	uint32_t attempts;
 	uint32_t deadline_ms;
@@ -35,13 +37,18 @@ struct broker {
 	struct kbs_result *res;
 	struct http_client *http;
 	char base[BROKER_MAX_URL + 1]; /* the URL without trailing slashes */
+	char host[RESOLVE_NAME_MAX + 1];/* its host, when a name still to resolve */
+	unsigned port;
 	uint64_t deadline;             /* CLOCK_MONOTONIC ms */
 	unsigned restarts_left, restarts;
 	int rc;                        /* -errno of the last failure */
 };
 
-/* Checks the policy (URL form, https needs a CA file, positive limits),
- * warns once about plain HTTP, starts the deadline and the HTTP client.
+/* Checks the policy (URL form, https needs a CA file, positive limits, a
+ * host name that the resolve configuration can answer), warns once about
+ * plain HTTP, starts the deadline and the HTTP client. A host name is looked
+ * up before the first request; a failed lookup is a transport failure,
+ * retried like one.
  * res is reset and then filled as the exchange goes. */
 int broker_open(struct broker *b, const struct broker_policy *p, struct kbs_result *res,
 		struct cw_err *err);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include "err.h"
 #include "luks.h"
+#include "resolve.h"
 #include "secrets.h"
 #include "volumes.h"
 
@@ -42,6 +43,7 @@ struct cw_config {
 	char net_interface[16];    /* "" = loopback only */
 	char net_address[20];      /* a.b.c.d/len */
 	char net_gateway[16];
+	struct resolve_conf resolve; /* net_hosts, net_dns: /etc/cwinit.json only */
 	char ca_file[256];         /* PEM CA for HTTPS to the broker */
 	char tee_key[16];          /* ec-p256 | ec-p521 | rsa-3072 */
 	bool allow_rsa1_5;         /* accept RSA1_5 resource answers (rsa-3072) */

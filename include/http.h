@@ -30,6 +30,16 @@ int http_client_new(const char *ca_file, const char *cookie_name, struct http_cl
 
 void http_client_free(struct http_client *c);
 
+/* The host (an IPv6 address in brackets) and port of url, as curl reads
+ * them, into host[n] and *port. */
+int http_url_host(const char *url, char *host, size_t n, unsigned *port, struct cw_err *err);
+
+/* Makes the client connect to host:port at addrs ("a.b.c.d[,a.b.c.d...]")
+ * instead of resolving host (CURLOPT_RESOLVE); TLS still verifies the
+ * certificate against host. */
+int http_client_pin(struct http_client *c, const char *host, unsigned port, const char *addrs,
+		    struct cw_err *err);
+
 /* POSTs json (as application/json) to url, or GETs it when json is NULL,
  * sending `Cookie: <cookie_name>=<cookie>` when cookie is not NULL. The
  * whole request, connecting included, gets timeout_ms.

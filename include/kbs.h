@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include "attest.h"
 #include "err.h"
+#include "resolve.h"
 #include "secret.h"
 #include "teekey.h"
 
@@ -12,6 +13,7 @@ struct kbs_request {
 	const char *url;         /* http(s)://host[:port] (no trailing path) */
 	const char *resource;    /* repo/type/tag */
 	const char *ca_file;     /* PEM CA for https, or NULL */
+	const struct resolve_conf *resolve; /* a broker host name's address, or NULL */
 	const struct evidence_provider *provider;
 	uint32_t request_timeout_ms;
 	uint32_t attempts;

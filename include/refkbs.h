@@ -32,6 +32,7 @@ typedef int (*refkbs_report_fn)(const uint8_t report_data[REFKBS_REPORT_DATA_SIZ
 struct refkbs_request {
 	const char *url;           /* http(s)://host[:port] */
 	const char *ca_file;       /* PEM CA for https, or NULL */
+	const struct resolve_conf *resolve; /* a broker host name's address, or NULL */
 	const char *workload_id;   /* refkbs_workload_id_valid */
 	const char *gen;           /* "milan" or "genoa" */
 	refkbs_report_fn report;

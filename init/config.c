@@ -18,7 +18,7 @@
 #include "util.h"
 
 
-enum kind { K_STR, K_BOOL, K_U32, K_PORT, K_MODULES, K_SHUTDOWN };
+enum kind { K_STR, K_BOOL, K_U32, K_PORT, K_MODULES, K_SHUTDOWN, K_HOSTS, K_DNS };
 
 /* Which characters a string key accepts. */
 enum charset { CS_ANY_PRINT, CS_NAME, CS_PATH_ABS, CS_LOWER };
@@ -72,6 +72,10 @@ static const struct key keys[] = {
 	STR(net_interface, CS_NAME, NULL, "Interface to configure with a static IPv4 address; empty = loopback only", "(none)"),
 	STR(net_address, CS_ANY_PRINT, check_cidr, "IPv4 address with prefix length for net_interface, a.b.c.d/n", "(none)"),
 	STR(net_gateway, CS_ANY_PRINT, check_ipv4, "IPv4 default gateway", "(none)"),
+	/* How to reach a broker named by host name (include/resolve.h). The
+	 * host must not steer it: only the measured file sets these. */
+	{ "net_hosts", K_HOSTS, 0, 0, 0, 0, 0, true, NULL, "Host names with their IPv4 addresses, name=a.b.c.d, for a broker_url that names its host: no DNS query (at most 8; /etc/cwinit.json only)", "(none)" },
+	{ "net_dns", K_DNS, 0, 0, 0, 0, 0, true, NULL, "IPv4 nameservers (at most 3), asked over TCP for the broker host's address when net_hosts lacks it (/etc/cwinit.json only)", "(none)" },
 	STR(ca_file, CS_PATH_ABS, NULL, "PEM CA certificate that the HTTPS broker must chain to (put it in the initramfs)", "(none)"),
 	STR(tee_key, CS_LOWER, check_tee_key, "Type of the ephemeral TEE key the broker encrypts the resource to: ec-p256, ec-p521 (ECDH-ES+A256KW) or rsa-3072 (RSA-OAEP-256)", "ec-p256"),
 	BOOL(allow_rsa1_5, false, "Accept a resource encrypted with RSA1_5 (older brokers) for an rsa-3072 key; refused otherwise", "false"),
@@ -321,8 +325,6 @@ static int source_allows(const struct cw_config *c, const struct key *k, const c
 {
 	if (src == SRC_FILE)
 		return 0;
-	if (k->file_only)
-		return cw_err_set(err, EPERM, "may be set only in /etc/cwinit.json");
 	if (!strcmp(k->name, "tee") && !strcmp(v, "sample"))
 		return cw_err_set(err, EPERM, "sample evidence may be chosen only in /etc/cwinit.json");
 	if (src == SRC_FOOTER && !strcmp(k->name, "broker_url") && !c->footer_broker_url)
@@ -342,6 +344,10 @@ int config_set(struct cw_config *c, const char *name, const char *v, enum cw_sou
 
 	if (!k)
 		return cw_err_set(err, ENOENT, "unknown key \"%.64s\" (from %s)", name, source_name(src));
+	/* Refused even where the file has set it: the host tried. */
+	if (k->file_only && src != SRC_FILE)
+		return cw_err_set(err, EPERM, "%s (from %s): may be set only in /etc/cwinit.json", name,
+				  source_name(src));
 	if (src < c->source[idx])
 		return 0;
 	r = source_allows(c, k, v, src, err);
@@ -378,6 +384,12 @@ int config_set(struct cw_config *c, const char *name, const char *v, enum cw_sou
 		break;
 	case K_MODULES:
 		r = set_modules(c, v, err);
+		break;
+	case K_HOSTS:
+		r = resolve_set_hosts(&c->resolve, v, err);
+		break;
+	case K_DNS:
+		r = resolve_set_servers(&c->resolve, v, err);
 		break;
 	case K_SHUTDOWN:
 		if (!strcmp(v, "poweroff"))
@@ -428,6 +440,14 @@ static int json_value_text(const cJSON *v, char *buf, size_t n)
 	return -EINVAL;
 }
 
+static bool takes_list(const char *name)
+{
+	size_t idx;
+	const struct key *k = key_find(name, &idx);
+
+	return k && (k->kind == K_MODULES || k->kind == K_HOSTS || k->kind == K_DNS);
+}
+
 int config_load_json(struct cw_config *c, const char *json, size_t len, enum cw_source src,
 		     struct cw_err *err)
 {
@@ -473,8 +493,9 @@ int config_load_json(struct cw_config *c, const char *json, size_t len, enum cw_
 				break;
 			continue;
 		}
-		if (cJSON_IsArray(item) && strcmp(name, "modules") != 0) {
-			r = cw_err_set(err, EINVAL, "%.64s: only modules takes a list", name);
+		if (cJSON_IsArray(item) && !takes_list(name)) {
+			r = cw_err_set(err, EINVAL, "%.64s: only modules, net_hosts and net_dns take a list",
+				       name);
 			break;
 		}
 		if (json_value_text(item, value, sizeof(value)) < 0) {

@@ -70,6 +70,7 @@ struct secret *keys_reference_passphrase(const struct cw_config *c)
 	struct refkbs_request req = {
 		.url = c->broker_url,
 		.ca_file = *c->ca_file ? c->ca_file : NULL,
+		.resolve = &c->resolve,
 		.workload_id = c->workload_id,
 		.gen = c->snp_gen,
 		.report = refkbs_report_source(provider),
@@ -109,6 +110,7 @@ static void open_session(const struct cw_config *c)
 	request = (struct kbs_request){
 		.url = c->broker_url,
 		.ca_file = *c->ca_file ? c->ca_file : NULL,
+		.resolve = &c->resolve,
 		.provider = prerequisites(c),
 		.request_timeout_ms = c->request_timeout_ms,
 		.attempts = c->attempts,

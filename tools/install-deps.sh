@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
     build-essential cmake pkg-config file
     libcryptsetup-dev libblkid-dev libcurl4-openssl-dev libssl-dev libcjson-dev
+    libc-ares-dev
     qemu-system-x86 cryptsetup-bin e2fsprogs socat busybox-static kmod xz-utils
     python3 python3-cryptography python3-jwcrypto valgrind openssl
     clang libclang-rt-14-dev

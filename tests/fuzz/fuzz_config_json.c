@@ -36,6 +36,15 @@ static void check_config(const struct cw_config *c)
 		FUZZ_CHECK(v->device[0] && v->mount_point[0] == '/');
 		FUZZ_CHECK(!v->resource[0] != !v->key_file[0]);
 	}
+	FUZZ_CHECK(c->resolve.n_hosts <= RESOLVE_MAX_HOSTS);
+	for (unsigned i = 0; i < c->resolve.n_hosts; i++) {
+		TERMINATED(&c->resolve.hosts[i], name);
+		TERMINATED(&c->resolve.hosts[i], addr);
+		FUZZ_CHECK(resolve_name_valid(c->resolve.hosts[i].name));
+	}
+	FUZZ_CHECK(c->resolve.n_servers <= RESOLVE_MAX_SERVERS);
+	for (unsigned i = 0; i < c->resolve.n_servers; i++)
+		FUZZ_CHECK(memchr(c->resolve.servers[i], '\0', sizeof(c->resolve.servers[i])));
 	FUZZ_CHECK(c->attempts >= 1 && c->attempts <= 100);
 	FUZZ_CHECK(c->shutdown == SHUTDOWN_POWEROFF || c->shutdown == SHUTDOWN_REBOOT);
 }

@@ -46,6 +46,7 @@ run_case() (
 		printf 'libcryptsetup12 cryptsetup 2:2.6.1-4~deb12u2\n'
 		printf 'libcurl4 curl 7.88.1-10+deb12u15\n'
 		printf 'libcjson1 cjson 1.7.15-1+deb12u4\n'
+		printf 'libc-ares2 c-ares 1.18.1-3\n'
 	}
 	apt-get() {
 		local a

@@ -5,6 +5,7 @@
 #include "check.h"
 #include "config.h"
 #include "early.h"
+#include "util.h"
 
 static int load_json(struct cw_config *c, const char *json, struct cw_err *err)
 {
@@ -284,6 +285,68 @@ static void test_key_table(void)
 	CHECK(n >= 20);
 }
 
+/* net_hosts and net_dns: lists, only from the measured file; the host's
+ * command line (and footer) setting them fails the boot. */
+static void test_resolve_keys(void)
+{
+	struct cw_config c;
+	struct cw_err err = { "" };
+
+	config_defaults(&c);
+	CHECK_INT(load_json(&c, "{\"broker_url\":\"https://KBS.example.com:8443\",\"net_hosts\":"
+			    "[\"kbs.example.com=192.0.2.10\",\"kbs2.example.com=192.0.2.11\"],"
+			    "\"net_dns\":[\"10.0.2.53\"]}", &err), 0);
+	CHECK_INT(c.resolve.n_hosts, 2);
+	CHECK_STR(c.resolve.hosts[1].name, "kbs2.example.com");
+	CHECK_STR(c.resolve.hosts[1].addr, "192.0.2.11");
+	CHECK_INT(c.resolve.n_servers, 1);
+	CHECK_STR(c.resolve.servers[0], "10.0.2.53");
+	CHECK_INT(config_load_cmdline(&c, "cwinit.net_hosts=kbs.example.com=10.0.2.66", &err), -EPERM);
+	CHECK(strstr(err.msg, "net_hosts (from cmdline): may be set only in /etc/cwinit.json") != NULL);
+	CHECK_INT(config_load_cmdline(&c, "cwinit.net_dns=10.0.2.66", &err), -EPERM);
+	CHECK_INT(config_set(&c, "net_dns", "10.0.2.66", SRC_FOOTER, &err), -EPERM);
+	CHECK_STR(c.resolve.hosts[0].addr, "192.0.2.10");
+	CHECK_STR(c.resolve.servers[0], "10.0.2.53");
+
+	static const struct { const char *json, *needle; } bad[] = {
+		{ "{\"net_hosts\":[\"kbs.test=10.0.2.100,x=1.2.3.4\"]}", "net_hosts" },
+		{ "{\"net_hosts\":[\"kbs.test\"]}", "net_hosts (from file): entry 1 is not name=a.b.c.d" },
+		{ "{\"net_hosts\":[\"kbs.test=10.0.2.100\",\"kbs.test=10.0.2.100\"]}", "listed twice" },
+		{ "{\"net_hosts\":[\"kbs.test.=10.0.2.100\"]}", "not a host name" },
+		{ "{\"net_hosts\":{\"kbs.test\":\"10.0.2.100\"}}", "net_hosts" },
+		{ "{\"net_dns\":[\"10.0.2.53\",\"\"]}", "net_dns" },
+		{ "{\"net_dns\":[\"dns.example.com\"]}", "net_dns (from file): nameserver 1 is not an IPv4" },
+		{ "{\"net_dns\":[1]}", "net_dns" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		config_defaults(&c);
+		err.msg[0] = '\0';
+		CHECK(load_json(&c, bad[i].json, &err) < 0);
+		if (!strstr(err.msg, bad[i].needle))
+			fprintf(stderr, "  for %s: message \"%s\" lacks \"%s\"\n", bad[i].json, err.msg,
+				bad[i].needle);
+		CHECK(strstr(err.msg, bad[i].needle) != NULL);
+	}
+}
+
+/* Each key of the table is a row "| `<name>` |" of the README's key table. */
+static void test_readme_keys(void)
+{
+	char path[512], row[96], *readme = NULL;
+	const char *src = getenv("CWINIT_SOURCE_DIR");
+	struct cw_config_key k;
+
+	snprintf(path, sizeof(path), "%s/README.md", src ? src : ".");
+	CHECK_INT(read_file_bounded(path, 1 << 20, &readme, NULL), 0);
+	for (size_t i = 0; readme && config_key(i, &k); i++) {
+		snprintf(row, sizeof(row), "| `%s` |", k.name);
+		if (!strstr(readme, row))
+			fprintf(stderr, "README.md lacks the row \"%s\"\n", row);
+		CHECK(strstr(readme, row) != NULL);
+	}
+	free(readme);
+}
+
 static void test_cmdline_words(void)
 {
 	const char *p = "  a \"b c\"d\te=\"x y\"  ";
@@ -381,6 +444,8 @@ int main(void)
 	test_host_sources();
 	test_broker_check();
 	test_key_table();
+	test_resolve_keys();
+	test_readme_keys();
 	test_cmdline_words();
 	test_long_words();
 	return check_finish("test_config");

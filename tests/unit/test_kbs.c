@@ -1,7 +1,8 @@
 /* The KBS client against the project's test broker (tools/test-kbs, a
  * Python implementation of the Trustee server side): the whole exchange,
  * connection reuse, hash selection, the three TEE key types, RSA1_5
- * refused unless allowed, the init-data member, HTTPS with our CA, and each
+ * refused unless allowed, the init-data member, HTTPS with our CA (also to a
+ * broker named by host name, through the mapping), and each
  * fault the broker can inject, with the failure class, retries and request
  * counts they must produce. Also the challenge parser's extra-params forms. */
 #include <dirent.h>
@@ -517,6 +518,58 @@ static void test_https(void)
 	broker_stop(&b, "requests");
 }
 
+/* A broker named by host name, with a certificate for that name only:
+ * reached through the mapping (curl never resolves the name itself), and
+ * refused by address, where the certificate does not match. */
+static void test_https_by_name(void)
+{
+	const char *const mk[] = { "/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+				   "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj",
+				   "/CN=kbs.test", "-addext", "subjectAltName=DNS:kbs.test",
+				   "-keyout", path_key, "-out", path_cert, NULL };
+	struct resolve_conf rc = { 0 };
+	struct cw_err err;
+	struct kbs_result res;
+	struct secret *s = NULL;
+	struct broker b;
+	struct kbs_request req;
+	char url[64];
+
+	if (run(mk) != 0) {
+		CHECK(!"openssl made a test certificate");
+		return;
+	}
+	if (!broker_start(&b, NULL, true))
+		return;
+	CHECK_INT(resolve_set_hosts(&rc, "kbs.test=127.0.0.1", &err), 0);
+	snprintf(url, sizeof(url), "https://kbs.test:%s", strrchr(b.url, ':') + 1);
+	req = request_for(url);
+	req.ca_file = path_cert;
+	req.resolve = &rc;
+	CHECK_INT(kbs_get_resource(&req, &s, &res, &err), 0);
+	CHECK(s && s->len == sizeof(passphrase) - 1);
+	CHECK_INT(res.requests, 3);
+	secret_free(s);
+	s = NULL;
+
+	req.url = b.url;
+	CHECK(kbs_get_resource(&req, &s, &res, &err) < 0);
+	CHECK_INT(res.failure, KBS_UNREACHABLE);
+	CHECK_INT(res.requests, 1);
+	CHECK(strstr(err.msg, "TLS") != NULL);
+
+	/* A name with no address configured: refused before any request. */
+	req.url = "https://other.test:1";
+	CHECK_INT(kbs_get_resource(&req, &s, &res, &err), -EINVAL);
+	CHECK_INT(res.requests, 0);
+	CHECK(strstr(err.msg, "net_hosts") != NULL);
+	req.resolve = NULL;
+	req.url = url;
+	CHECK_INT(kbs_get_resource(&req, &s, &res, &err), -EINVAL);
+	CHECK_INT(res.requests, 0);
+	broker_stop(&b, "requests");
+}
+
 static int broken_evidence(const uint8_t *rd, size_t len, char **json, struct cw_err *err)
 {
 	(void)rd;
@@ -604,6 +657,7 @@ int main(void)
 	test_faults();
 	test_deadline();
 	test_https();
+	test_https_by_name();
 	test_config_and_providers();
 
 	/* Everything in dir, including the broker's temporary stats files. */
