@@ -1,11 +1,15 @@
 /* Making the mounted root disk the root of the system.
  *
- * pivot_root is the clean way, but it fails with EINVAL while the root is
- * the initramfs (rootfs has no parent mount; kernels from 7.0 allow it).
- * The fallback is the busybox technique: free the initramfs RAM by
- * deleting its contents, then MS_MOVE the new root over "/" and chroot
- * into it. Deleting is only ever done when "/" is a RAM filesystem, and
- * never crosses into another mount, so a mistake cannot touch a disk. */
+ * The busybox technique: free the initramfs RAM by deleting its contents,
+ * then MS_MOVE the new root over "/" and chroot into it. The initramfs
+ * stays mounted underneath, out of the workload's reach, and teardown
+ * steps back into it to mount /dev, /proc and /sys and close the disks.
+ * pivot_root would detach it instead, and nothing can be mounted in a
+ * detached tree: on kernels that allow pivoting from an initramfs (7.0
+ * and later, whose rootfs is an empty nullfs under it) teardown then left
+ * the mappings open. Deleting is only ever done when "/" is a RAM
+ * filesystem, and never crosses into another mount, so a mistake cannot
+ * touch a disk. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -16,7 +20,6 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 #include "disk.h"
 #include "util.h"
@@ -118,7 +121,7 @@ static void delete_tree(int dfd, dev_t rootdev, int depth)
 	closedir(d);
 }
 
-/* The fallback, entered with the cwd at the new root. */
+/* Entered with the cwd at the new root. */
 static int move_root(const char *newroot, struct cw_err *err)
 {
 	struct statfs sfs;
@@ -128,8 +131,8 @@ static int move_root(const char *newroot, struct cw_err *err)
 	if (statfs("/", &sfs) < 0 || stat("/", &root_st) < 0)
 		return cw_err_set(err, errno, "switch_root: stat /: %s", strerror(errno));
 	if (sfs.f_type != RAMFS_MAGIC && sfs.f_type != TMPFS_MAGIC)
-		return cw_err_set(err, EINVAL, "switch_root: pivot_root refused and / is not an "
-				  "initramfs (filesystem 0x%lx); not deleting it",
+		return cw_err_set(err, EINVAL, "switch_root: / is not an initramfs (filesystem "
+				  "0x%lx); not deleting it",
 				  (unsigned long)sfs.f_type);
 	fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd >= 0)
@@ -151,7 +154,7 @@ int switch_root(const char *newroot, struct cw_err *err)
 	r = check_newroot(newroot, err);
 	if (r < 0)
 		return r;
-	/* Shared mounts refuse MS_MOVE and would propagate the pivot. Inside a
+	/* Shared mounts refuse MS_MOVE and would propagate the move. Inside a
 	 * chroot (the unit tests) "/" is no mount point and this fails with
 	 * EINVAL; whoever made the chroot chose its propagation. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 && errno != EINVAL)
@@ -161,18 +164,5 @@ int switch_root(const char *newroot, struct cw_err *err)
 		return r;
 	if (chdir(newroot) < 0)
 		return cw_err_set(err, errno, "switch_root: chdir %s: %s", newroot, strerror(errno));
-
-	/* pivot_root(".", ".") stacks the old root on top of the new one, so no
-	 * directory has to be created in a possibly read-only new root. */
-	if (syscall(SYS_pivot_root, ".", ".") == 0) {
-		if (umount2(".", MNT_DETACH) < 0)
-			return cw_err_set(err, errno, "switch_root: detaching the old root: %s",
-					  strerror(errno));
-		if (chdir("/") < 0)
-			return cw_err_set(err, errno, "switch_root: chdir /: %s", strerror(errno));
-		return 0;
-	}
-	if (errno != EINVAL)
-		return cw_err_set(err, errno, "switch_root: pivot_root: %s", strerror(errno));
 	return move_root(newroot, err);
 }

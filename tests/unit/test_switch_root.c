@@ -1,9 +1,12 @@
 /* switch_root in forked children, each in its own mount namespace so the
  * host's mounts are never touched (root only).
  *
- * - pivot: the host root is a real mount, so pivot_root works.
- * - fallback: a chroot into a plain directory of a tmpfs makes pivot_root
- *   fail with EINVAL, as an initramfs does; the tmpfs plays the initramfs.
+ * - refusals: what is refused before anything changes.
+ * - readonly, step back: a tmpfs mount plays the initramfs as kernels from
+ *   7.0 mount it (on an empty nullfs); after the switch, teardown's step
+ *   back into it must still be able to mount /proc there.
+ * - fallback: a chroot into a plain directory of a tmpfs plays the older
+ *   rootfs; the initramfs contents are deleted, other mounts kept.
  * - guard: the same on a disk filesystem must refuse to delete anything. */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -81,17 +84,17 @@ static int enter_private_namespace(void)
 		       ? 0 : -1;
 }
 
-static int child_pivot(void)
+static int child_refusals(void)
 {
 	struct cw_err err = {{0}};
 	char newroot[128], marker[160];
 
-	snprintf(newroot, sizeof(newroot), "%s/pivot", base);
+	snprintf(newroot, sizeof(newroot), "%s/refusals", base);
 	snprintf(marker, sizeof(marker), "%s/marker", newroot);
 	if (enter_private_namespace() < 0 || mkdir(newroot, 0755) < 0)
 		return 100;
 	/* Refused before anything changes: relative, "/", not a mount, a file. */
-	CHECK_INT(switch_root("pivot", &err), -EINVAL);
+	CHECK_INT(switch_root("refusals", &err), -EINVAL);
 	CHECK_INT(switch_root("/", &err), -EINVAL);
 	CHECK(strstr(err.msg, "already the root") != NULL);
 	CHECK_INT(switch_root(newroot, &err), -EINVAL);
@@ -99,32 +102,86 @@ static int child_pivot(void)
 	if (mount("tmpfs", newroot, "tmpfs", 0, "size=1m") < 0 || put_file(marker) < 0)
 		return 101;
 	CHECK_INT(switch_root(marker, &err), -ENOTDIR);
+	return check_failures;
+}
 
-	CHECK_INT(switch_root(newroot, &err), 0);
+/* A tmpfs mount as the initramfs, chrooted into at its root, with the API
+ * filesystems and newroot (a tmpfs holding /marker) inside. Returns an fd
+ * of the initramfs root, or -1. */
+static int enter_mounted_initramfs(const char *dir, bool ro_newroot)
+{
+	static const char *const dirs[] = { "dev", "proc", "sys", "run", "newroot" };
+	static const char *const nr_dirs[] = { "dev", "proc", "sys", "run" };
+	char p[192];
+	int fd;
+
+	if (enter_private_namespace() < 0 || mkdir(dir, 0755) < 0 ||
+	    mount("tmpfs", dir, "tmpfs", 0, "size=4m") < 0 || mkdirs(dir, dirs, ARRAY_SIZE(dirs)) < 0)
+		return -1;
+	snprintf(p, sizeof(p), "%s/dev", dir);
+	if (mount("/dev", p, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return -1;
+	snprintf(p, sizeof(p), "%s/proc", dir);
+	if (mount("proc", p, "proc", 0, NULL) < 0)
+		return -1;
+	snprintf(p, sizeof(p), "%s/sys", dir);
+	if (mount("sysfs", p, "sysfs", 0, NULL) < 0)
+		return -1;
+	snprintf(p, sizeof(p), "%s/newroot", dir);
+	if (mount("tmpfs", p, "tmpfs", 0, "size=1m") < 0)
+		return -1;
+	snprintf(p, sizeof(p), "%s/newroot/marker", dir);
+	if (put_file(p) < 0)
+		return -1;
+	if (ro_newroot) {
+		snprintf(p, sizeof(p), "%s/newroot", dir);
+		if (mkdirs(p, nr_dirs, ARRAY_SIZE(nr_dirs)) < 0 ||
+		    mount(NULL, p, NULL, MS_REMOUNT | MS_RDONLY, NULL) < 0)
+			return -1;
+	}
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || chroot(dir) < 0 || chdir("/") < 0)
+		return -1;
+	return fd;
+}
+
+/* A read-only new root works as long as it has the mount point folders. */
+static int child_readonly(void)
+{
+	struct cw_err err = {{0}};
+	char dir[128];
+
+	snprintf(dir, sizeof(dir), "%s/ro", base);
+	if (enter_mounted_initramfs(dir, true) < 0)
+		return 100;
+	CHECK_INT(switch_root("/newroot", &err), 0);
 	if (check_failures)
 		fprintf(stderr, "switch_root: %s\n", err.msg);
 	check_new_root();
 	return check_failures;
 }
 
-/* A read-only new root works as long as it has the mount point folders. */
-static int child_readonly(void)
+/* After the switch, the initramfs is still a place to mount in, as
+ * teardown needs: step back into it and mount proc there. */
+static int child_step_back(void)
 {
-	static const char *const dirs[] = { "dev", "proc", "sys", "run" };
 	struct cw_err err = {{0}};
-	char newroot[128], marker[160];
+	char dir[128];
+	int fd;
 
-	snprintf(newroot, sizeof(newroot), "%s/ro", base);
-	snprintf(marker, sizeof(marker), "%s/marker", newroot);
-	if (enter_private_namespace() < 0 || mkdir(newroot, 0755) < 0 ||
-	    mount("tmpfs", newroot, "tmpfs", 0, "size=1m") < 0 || put_file(marker) < 0 ||
-	    mkdirs(newroot, dirs, ARRAY_SIZE(dirs)) < 0 ||
-	    mount(NULL, newroot, NULL, MS_REMOUNT | MS_RDONLY, NULL) < 0)
+	snprintf(dir, sizeof(dir), "%s/stepback", base);
+	fd = enter_mounted_initramfs(dir, false);
+	if (fd < 0)
 		return 100;
-	CHECK_INT(switch_root(newroot, &err), 0);
+	CHECK_INT(switch_root("/newroot", &err), 0);
 	if (check_failures)
 		fprintf(stderr, "switch_root: %s\n", err.msg);
 	check_new_root();
+	CHECK(umount2("/", MNT_DETACH) == 0);
+	CHECK(fchdir(fd) == 0 && chroot(".") == 0 && chdir("/") == 0);
+	CHECK(mkdir("/proc", 0755) == 0 || errno == EEXIST);
+	CHECK(mount("proc", "/proc", "proc", 0, NULL) == 0);
+	CHECK(access("/proc/self/stat", R_OK) == 0);
 	return check_failures;
 }
 
@@ -276,8 +333,9 @@ int main(void)
 		perror("mkdtemp");
 		return 1;
 	}
-	run_child("pivot", child_pivot);
+	run_child("refusals", child_refusals);
 	run_child("readonly", child_readonly);
+	run_child("step back", child_step_back);
 	run_child("fallback", child_fallback);
 	run_child("guard", child_guard);
 	run_cmd("rm -rf -- '%s'", base);
