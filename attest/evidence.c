@@ -7,6 +7,7 @@
 #include <string.h>
 #include <openssl/evp.h>
 #include "base64.h"
+#include "eventlog.h"
 #include "evidence.h"
 #include "jsonr.h"
 #include "jsonw.h"
@@ -131,10 +132,13 @@ static int decode_snp_json(struct jw *w, const char *text, size_t len, const uin
 	return 0;
 }
 
+/* A quote, and with an event log its replay against the quote's RTMRs. */
 static int decode_quote(struct jw *w, const char *kind, const uint8_t *b, size_t len,
+			const uint8_t *log, size_t log_len, struct evidence_decoded *out,
 			struct cw_err *err)
 {
 	struct tdx_quote q;
+	bool match = false;
 	int rc = tdx_quote_parse(b, len, &q, err);
 
 	if (rc < 0)
@@ -146,6 +150,15 @@ static int decode_quote(struct jw *w, const char *kind, const uint8_t *b, size_t
 	tdx_quote_describe(b, &q, w);
 	jw_end(w);
 	jw_kv_u64(w, "trailing_bytes", len - q.len);
+	if (!log)
+		return 0;
+	/* A log that does not parse is shown as such, and counts as no match. */
+	jw_key(w, "eventlog");
+	jw_object(w);
+	if (eventlog_describe(w, log, log_len, b + q.body_off + TDX_BODY_OFF_RTMR0, &match, err) < 0)
+		jw_kv_str(w, "error", err->msg);
+	jw_end(w);
+	out->replay = match ? EVIDENCE_REPLAY_MATCH : EVIDENCE_REPLAY_MISMATCH;
 	return 0;
 }
 
@@ -173,10 +186,11 @@ static int b64_member(const struct jr *obj, const char *name, uint8_t **out, siz
 	return 0;
 }
 
-static int decode_tdx_json(struct jw *w, const struct jr *doc, struct cw_err *err)
+static int decode_tdx_json(struct jw *w, const struct jr *doc, const uint8_t *extra_log,
+			   size_t extra_len, struct evidence_decoded *out, struct cw_err *err)
 {
 	uint8_t *quote = NULL, *log = NULL;
-	size_t qlen, loglen;
+	size_t qlen, loglen = 0;
 	int rc;
 
 	for (size_t i = 0; i < doc->n; i++)
@@ -184,26 +198,35 @@ static int decode_tdx_json(struct jw *w, const struct jr *doc, struct cw_err *er
 			return cw_err_set(err, EINVAL, "JSON: %.40s is not a known field", doc->keys[i]);
 	if ((rc = b64_member(doc, "cc_eventlog", &log, &loglen, err)) < 0)
 		return rc;
-	free(log);
-	if ((rc = b64_member(doc, "quote", &quote, &qlen, err)) < 0)
+	if (log && extra_log) {
+		free(log);
+		return cw_err_set(err, EINVAL, "--eventlog with evidence that carries its cc_eventlog");
+	}
+	if ((rc = b64_member(doc, "quote", &quote, &qlen, err)) < 0) {
+		free(log);
 		return rc;
+	}
 	if (!quote) {
 		rc = cw_err_set(err, EINVAL, "JSON: quote is missing or null");
-	} else if ((rc = decode_quote(w, "trustee-tdx-evidence", quote, qlen, err)) < 0) {
-		cw_err_prefix(err, rc, "quote");
 	} else {
 		jw_key(w, "cc_eventlog_bytes");
 		if (log)
 			jw_u64(w, loglen);
 		else
 			jw_null(w);
+		rc = decode_quote(w, "trustee-tdx-evidence", quote, qlen, log ? log : extra_log,
+				  log ? loglen : extra_len, out, err);
+		if (rc < 0)
+			cw_err_prefix(err, rc, "quote");
 	}
 	free(quote);
+	free(log);
 	return rc;
 }
 
 static int decode_json(struct jw *w, const uint8_t *in, size_t len, const uint8_t *cert,
-		       size_t cert_len, struct evidence_decoded *out, struct cw_err *err)
+		       size_t cert_len, const uint8_t *log, size_t log_len,
+		       struct evidence_decoded *out, struct cw_err *err)
 {
 	struct jr *doc = NULL;
 	int rc = jr_parse((const char *)in, len, &doc, err);
@@ -216,7 +239,7 @@ static int decode_json(struct jw *w, const uint8_t *in, size_t len, const uint8_
 	}
 	if (jr_get(doc, "quote")) {
 		rc = cert ? cw_err_set(err, EINVAL, "--cert applies to SNP evidence only")
-			  : decode_tdx_json(w, doc, err);
+			  : decode_tdx_json(w, doc, log, log_len, out, err);
 		jr_free(doc);
 		return rc;
 	}
@@ -226,7 +249,8 @@ static int decode_json(struct jw *w, const uint8_t *in, size_t len, const uint8_
 }
 
 static int decode_any(struct jw *w, const uint8_t *in, size_t len, const uint8_t *cert,
-		      size_t cert_len, struct evidence_decoded *out, struct cw_err *err)
+		      size_t cert_len, const uint8_t *log, size_t log_len,
+		      struct evidence_decoded *out, struct cw_err *err)
 {
 	uint8_t r[SNP_REPORT_SIZE];
 	size_t i = 0;
@@ -235,7 +259,7 @@ static int decode_any(struct jw *w, const uint8_t *in, size_t len, const uint8_t
 	while (i < len && is_space(in[i]))
 		i++;
 	if (i < len && in[i] == '{')
-		return decode_json(w, in, len, cert, cert_len, out, err);
+		return decode_json(w, in, len, cert, cert_len, log, log_len, out, err);
 	if (len > 0 && (rc = snp_from_hex(in, len, r, err)) != 0) {
 		if (rc < 0)
 			return rc;
@@ -250,7 +274,7 @@ static int decode_any(struct jw *w, const uint8_t *in, size_t len, const uint8_t
 	    in[3] == 0 && in[4] == 0x81 && in[5] == 0 && in[6] == 0 && in[7] == 0) {
 		if (cert)
 			return cw_err_set(err, EINVAL, "--cert applies to SNP evidence only");
-		return decode_quote(w, "tdx-quote", in, len, err);
+		return decode_quote(w, "tdx-quote", in, len, log, log_len, out, err);
 	}
 	if (len > 0 && in[0] == TDX_TDREPORT_TYPE && len != SNP_REPORT_SIZE) {
 		if (cert)
@@ -272,7 +296,8 @@ static int decode_any(struct jw *w, const uint8_t *in, size_t len, const uint8_t
 }
 
 int evidence_decode(const uint8_t *in, size_t len, const uint8_t *cert, size_t cert_len,
-		    struct evidence_decoded *out, struct cw_err *err)
+		    const uint8_t *log, size_t log_len, struct evidence_decoded *out,
+		    struct cw_err *err)
 {
 	struct jw w;
 	int rc;
@@ -283,7 +308,9 @@ int evidence_decode(const uint8_t *in, size_t len, const uint8_t *cert, size_t c
 				  EVIDENCE_INPUT_MAX);
 	jw_init(&w, true);
 	jw_object(&w);
-	if ((rc = decode_any(&w, in, len, cert, cert_len, out, err)) < 0) {
+	if (log && log_len > EVENTLOG_CC_MAX)
+		return cw_err_set(err, EFBIG, "event log of %zu bytes is too large", log_len);
+	if ((rc = decode_any(&w, in, len, cert, cert_len, log, log_len, out, err)) < 0) {
 		jw_free(&w);
 		return rc;
 	}

@@ -9,11 +9,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include "attest.h"
 #include "base64.h"
+#include "eventlog.h"
 #include "jsonw.h"
 #include "tdx.h"
 #include "tsm.h"
@@ -100,12 +102,35 @@ static int read_ccel(uint8_t **log, size_t *len, struct cw_err *err)
 	return 0;
 }
 
+/* cc_eventlog: the CCEL as the firmware wrote it while nothing was
+ * recorded; once cwinit's events extended RTMR3, they must follow it, or
+ * the broker's replay would not match the quote. */
+static int cc_eventlog(const uint8_t *ccel, size_t ccel_len, uint8_t **out, size_t *out_len,
+		       struct cw_err *err)
+{
+	size_t n;
+	const uint8_t *ents = eventlog_entries(&n);
+
+	*out = NULL;
+	*out_len = 0;
+	if (!n) {
+		if (ccel && !(*out = malloc(ccel_len ? ccel_len : 1)))
+			return cw_err_set(err, ENOMEM, "out of memory");
+		if (ccel) {
+			memcpy(*out, ccel, ccel_len);
+			*out_len = ccel_len;
+		}
+		return 0;
+	}
+	return eventlog_cc(ccel, ccel_len, ents, n, out, out_len, err);
+}
+
 static int tdx_get_evidence(const uint8_t *rd, size_t len, char **json, struct cw_err *err)
 {
 	uint8_t data[TSM_INBLOB_SIZE];
-	_cleanup_free_ uint8_t *log = NULL;
+	_cleanup_free_ uint8_t *log = NULL, *cc = NULL;
 	struct tsm_blobs b;
-	size_t log_len = 0;
+	size_t log_len = 0, cc_len = 0;
 	int rc;
 
 	if ((rc = report_data_pad(rd, len, data, err)) < 0)
@@ -117,7 +142,9 @@ static int tdx_get_evidence(const uint8_t *rd, size_t len, char **json, struct c
 	if (rc < 0)
 		return rc;
 	if ((rc = read_ccel(&log, &log_len, err)) == 0)
-		rc = tdx_evidence_json(b.outblob, b.outlen, log, log_len, json, err);
+		rc = cc_eventlog(log, log_len, &cc, &cc_len, err);
+	if (rc == 0)
+		rc = tdx_evidence_json(b.outblob, b.outlen, cc, cc_len, json, err);
 	tsm_blobs_free(&b);
 	return rc;
 }

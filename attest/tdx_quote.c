@@ -94,7 +94,7 @@ void tdx_quote_describe(const uint8_t *b, const struct tdx_quote *q, struct jw *
 	hex_at(w, "mr_owner", body, 232, 48);
 	hex_at(w, "mr_owner_config", body, 280, 48);
 	for (int i = 0; i < 4; i++)
-		hex_at(w, rtmr[i], body, 328 + 48 * (size_t)i, 48);
+		hex_at(w, rtmr[i], body, TDX_BODY_OFF_RTMR0 + 48 * (size_t)i, 48);
 	hex_at(w, "report_data", body, TDX_BODY_OFF_REPORT_DATA, 64);
 	if (q->body_type == 3) {
 		hex_at(w, "tee_tcb_svn2", body, 584, 16);

@@ -171,3 +171,11 @@ static uint64_t clock_ms(clockid_t id)
 
 uint64_t boottime_ms(void) { return clock_ms(CLOCK_BOOTTIME); }
 uint64_t monotonic_ms(void) { return clock_ms(CLOCK_MONOTONIC); }
+
+uint64_t monotonic_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}

@@ -67,6 +67,7 @@ struct cw_config {
 	struct luks_policy luks_policy; /* `luks_ciphers`, /etc/cwinit.json only */
 	struct cw_secrets secrets; /* `secrets`, `secrets_token`, /etc/cwinit.json only */
 	bool image_secrets;        /* the image may ask for secrets (file only) */
+	char runtime_measurement[12]; /* auto | required */
 
 	uint8_t source[64];        /* per key: the enum cw_source that set it */
 };

@@ -23,5 +23,9 @@ int keys_fetch(const struct cw_config *c, const char *resource, bool optional,
 /* The session's attestation token, NULL without one. */
 const struct secret *keys_token(void);
 
+/* Records the runtime events of the broker: the init-data sent (its
+ * SHA-384) and the broker with every resource fetched. */
+void keys_measure(const struct cw_config *c);
+
 /* Ends the session: connection closed, cookie and token wiped. */
 void keys_close(void);

@@ -54,6 +54,9 @@ struct luks_header_copy {
 	char path[32];   /* /proc/self/fd/<fd> */
 	int version;     /* 1 or 2 */
 	uint64_t size;   /* bytes the header declares, key slot areas included */
+	/* SHA-384 of the metadata copied: LUKS2's two binary headers with their
+	 * JSON areas, the first 2 x hdr_size bytes; LUKS1's 592-byte header. */
+	uint8_t metadata_sha384[48];
 };
 
 /* Reads the header of the open disk dev once into a new copy. -EINVAL (err
@@ -84,8 +87,10 @@ struct luks_disk;
 int luks_check(const char *dev, const struct luks_policy *p, const char *expected_uuid,
 	       struct luks_disk **out, struct cw_err *err);
 
-/* The checked header's UUID, type ("LUKS1", "LUKS2"), cipher spec and key size. */
+/* The checked header's UUID, type ("LUKS1", "LUKS2"), cipher spec and key
+ * size, and the SHA-384 of its metadata (see luks_header_copy). */
 const char *luks_disk_uuid(const struct luks_disk *d);
+const uint8_t *luks_disk_header_sha384(const struct luks_disk *d);
 void luks_disk_describe(const struct luks_disk *d, char *buf, size_t n);
 
 /* Maps the disk as /dev/mapper/<name> from the checked copy: the passphrase

@@ -18,6 +18,7 @@
 #define TDX_BODY_OFF_MRTD 136
 #define TDX_BODY_OFF_MRCONFIGID 184 /* in the TD report body, after MRTD */
 #define TDX_MRCONFIGID_SIZE 48
+#define TDX_BODY_OFF_RTMR0 328      /* RTMR0..3, 48 bytes each */
 #define TDX_BODY_OFF_REPORT_DATA 520
 
 struct tdx_quote {

@@ -83,3 +83,5 @@ uint64_t boottime_ms(void);
 
 /* Milliseconds on CLOCK_MONOTONIC, for deadlines. */
 uint64_t monotonic_ms(void);
+/* Microseconds on CLOCK_MONOTONIC, for costs too small for milliseconds. */
+uint64_t monotonic_us(void);

@@ -1,7 +1,7 @@
 /* cwinit as a command for people (any PID but 1): decode evidence, and
  * inside a guest fetch it.
  *
- *   cwinit evidence decode [--cert FILE] FILE|-
+ *   cwinit evidence decode [--cert FILE] [--eventlog FILE] FILE|-
  *   cwinit evidence get [--tee auto|snp|tdx|tsm|sample] [--report-data HEX] [--tdreport]
  *
  * Output goes to stdout (JSON), messages to stderr. Exit 0 on success, 1
@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include "attest.h"
 #include "command.h"
+#include "eventlog.h"
 #include "evidence.h"
 #include "jsonw.h"
 #include "tdx.h"
@@ -26,16 +27,20 @@
 static const char usage_text[] =
 	"cwinit is the init (PID 1) of a confidential VM. Run as a command it decodes evidence:\n"
 	"\n"
-	"  cwinit evidence decode [--cert FILE] FILE|-\n"
+	"  cwinit evidence decode [--cert FILE] [--eventlog FILE] FILE|-\n"
 	"      Decodes a raw SEV-SNP report (binary or hex text), Trustee snp or tdx evidence\n"
 	"      JSON, a TDX quote (v4, v5) or a TDREPORT into one JSON document. With --cert (a\n"
 	"      DER or PEM VCEK/VLEK), or with the VCEK/VLEK inside Trustee evidence, the SNP\n"
-	"      signature is checked; the exit status is then 0 only if it verifies.\n"
+	"      signature is checked; the exit status is then 0 only if it verifies. The event\n"
+	"      log of tdx evidence (cc_eventlog), or --eventlog (a CC event log, or the boot's\n"
+	"      " CW_EVENTLOG_FILE ") with a quote, is replayed into RTMR0-3 and compared with\n"
+	"      the quote's; the exit status is then 0 only if all four match.\n"
 	"\n"
 	"  cwinit evidence get [--tee auto|snp|tdx|tsm|sample] [--report-data HEX] [--tdreport]\n"
 	"      Inside a guest: fetches evidence for HEX (up to 64 bytes, zero-padded; default\n"
 	"      all zero) and prints the Trustee evidence JSON. --tdreport prints the decoded\n"
-	"      TDREPORT from /dev/tdx_guest instead.\n"
+	"      TDREPORT from /dev/tdx_guest instead. TDX evidence carries the boot's runtime\n"
+	"      events (" CW_EVENTLOG_FILE ") after the firmware's event log.\n"
 	"\n"
 	"Exit status: 0 success, 1 malformed input or failed check, 2 usage error.\n";
 
@@ -66,9 +71,9 @@ static int read_input(const char *path, size_t max, uint8_t **out, size_t *len)
 
 static int cmd_decode(int argc, char **argv)
 {
-	const char *cert_path = NULL, *input = NULL;
-	_cleanup_free_ uint8_t *in = NULL, *cert = NULL;
-	size_t in_len = 0, cert_len = 0;
+	const char *cert_path = NULL, *log_path = NULL, *input = NULL;
+	_cleanup_free_ uint8_t *in = NULL, *cert = NULL, *log = NULL;
+	size_t in_len = 0, cert_len = 0, log_len = 0;
 	struct evidence_decoded d;
 	struct cw_err err = { "" };
 	int r;
@@ -76,6 +81,8 @@ static int cmd_decode(int argc, char **argv)
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--cert") == 0 && i + 1 < argc)
 			cert_path = argv[++i];
+		else if (strcmp(argv[i], "--eventlog") == 0 && i + 1 < argc)
+			log_path = argv[++i];
 		else if (argv[i][0] == '-' && argv[i][1] != '\0')
 			return usage_error("evidence decode: unknown option %s", argv[i]);
 		else if (input)
@@ -93,7 +100,12 @@ static int cmd_decode(int argc, char **argv)
 		fprintf(stderr, "cwinit: %s: %s\n", cert_path, strerror(-r));
 		return 1;
 	}
-	if (evidence_decode(in, in_len, cert, cert_len, &d, &err) < 0) {
+	if (log_path && (r = read_input(log_path, EVENTLOG_CC_MAX, &log, &log_len)) < 0) {
+		fprintf(stderr, "cwinit: %s: %s\n", log_path, strerror(-r));
+		return 1;
+	}
+	if (evidence_decode(in, in_len, cert, cert_len, log_path ? log : NULL, log_len, &d,
+			    &err) < 0) {
 		fprintf(stderr, "cwinit: %s: %s\n", input, err.msg);
 		return 1;
 	}
@@ -105,6 +117,11 @@ static int cmd_decode(int argc, char **argv)
 	}
 	if (d.signature == EVIDENCE_SIG_FAILED) {
 		fprintf(stderr, "cwinit: %s: signature NOT verified: %s\n", input, d.signature_msg);
+		return 1;
+	}
+	if (d.replay == EVIDENCE_REPLAY_MISMATCH) {
+		fprintf(stderr, "cwinit: %s: the event log does NOT replay to the quote's RTMRs\n",
+			input);
 		return 1;
 	}
 	return 0;
@@ -182,6 +199,11 @@ static int cmd_get(int argc, char **argv)
 	}
 	if (tdreport)
 		return print_tdreport(rd);
+	/* The boot's events, so RTMR3 in the quote can be replayed. */
+	if (eventlog_load_file(CW_EVENTLOG_FILE, &err) < 0) {
+		fprintf(stderr, "cwinit: %s\n", err.msg);
+		return 1;
+	}
 	if (!(p = provider_select(tee, &err))) {
 		fprintf(stderr, "cwinit: %s\n", err.msg);
 		return 1;

@@ -47,6 +47,7 @@ static int check_gen(const char *v, struct cw_err *err);
 static int check_tee_key(const char *v, struct cw_err *err);
 static int check_mapper(const char *v, struct cw_err *err);
 static int check_tee(const char *v, struct cw_err *err);
+static int check_measurement(const char *v, struct cw_err *err);
 static int check_uuid(const char *v, struct cw_err *err);
 
 #define STR(n, cs, chk, m, d) { #n, K_STR, offsetof(struct cw_config, n), \
@@ -93,6 +94,7 @@ static const struct key keys[] = {
 	BOOL(footer_broker_url, true, "Let the disk footer's attestation_url choose the broker (still https:// chaining to ca_file, or under insecure_broker)", "false"),
 	BOOL(ignore_cmdline, true, "Ignore every cwinit.* word of the kernel command line, for platforms that do not measure it", "false"),
 	FILE_STR(root_luks_uuid, CS_ANY_PRINT, check_uuid, "LUKS UUID the root disk's header must carry; empty = any", "(any)"),
+	STR(runtime_measurement, CS_LOWER, check_measurement, "Runtime events (disks, workload, broker) extended into TDX RTMR3: auto (where the kernel offers it, else logged with a warning) or required (fail the boot otherwise)", "auto"),
 	BOOL(image_secrets, true, "Deliver the secrets the image lists in /etc/cwinit/secrets.json (false: only this file's)", "true"),
 };
 
@@ -115,6 +117,7 @@ void config_defaults(struct cw_config *c)
 	strcpy(c->mapper, "cwroot");
 	luks_policy_default(&c->luks_policy);
 	c->image_secrets = true;
+	strcpy(c->runtime_measurement, "auto");
 	c->request_timeout_ms = 30000;
 	c->attempts = 5;
 	c->deadline_ms = 120000;
@@ -159,6 +162,13 @@ static int check_mapper(const char *v, struct cw_err *err)
 		return cw_err_set(err, EINVAL, "must be letters, digits, '_', '.', '-', not starting "
 				  "with '.'");
 	return 0;
+}
+
+static int check_measurement(const char *v, struct cw_err *err)
+{
+	if (!strcmp(v, "auto") || !strcmp(v, "required"))
+		return 0;
+	return cw_err_set(err, EINVAL, "must be auto or required");
 }
 
 static int check_tee(const char *v, struct cw_err *err)

@@ -16,6 +16,7 @@
 #include "kbs.h"
 #include "keys.h"
 #include "log.h"
+#include "measure.h"
 #include "pid1.h"
 #include "refkbs.h"
 #include "util.h"
@@ -23,6 +24,20 @@
 static struct kbs_request request;
 static struct kbs_session *session;
 static char *init_data;
+static size_t init_data_len;
+
+/* What was fetched, for the runtime measurement: the root's, the volumes'
+ * and the secrets' resources. */
+#define USED_MAX (1 + CW_MAX_VOLUMES + CW_MAX_SECRETS)
+static char *used[USED_MAX];
+static size_t n_used;
+static bool reference_used;
+
+static void note_used(const char *resource)
+{
+	if (n_used < USED_MAX)
+		used[n_used++] = strdup(resource);
+}
 
 int keys_exit_code(enum kbs_failure f)
 {
@@ -92,6 +107,8 @@ struct secret *keys_reference_passphrase(const struct cw_config *c)
 		boot_fail(CW_EXIT_CONFIG, "attestation", &err);
 	}
 	outcome(refkbs_get_passphrase(&req, &pass, &res, &err), &res, "attestation", &err);
+	reference_used = true;
+	note_used(c->workload_id);
 	log_info("attested with tee %s to reference-kbs and fetched the key of workload %s "
 		 "(%u HTTP requests)", provider->name, c->workload_id, res.requests);
 	log_stage("attest", t);
@@ -104,7 +121,6 @@ static void open_session(const struct cw_config *c)
 {
 	struct cw_err err = { "" };
 	struct kbs_result res = { 0 };
-	size_t init_data_len = 0;
 	enum teekey_type tee_key = TEEKEY_EC_P256;
 
 	request = (struct kbs_request){
@@ -144,6 +160,7 @@ int keys_fetch(const struct cw_config *c, const char *resource, bool optional,
 		return -ENOENT;
 	}
 	outcome(r, &res, first ? "attestation" : "fetching a resource", &err);
+	note_used(resource);
 	if (first) {
 		log_info("attested with tee %s and fetched %s (%u HTTP requests, TEE key %s)",
 			 request.provider->name, resource, res.requests, c->tee_key);
@@ -160,10 +177,22 @@ const struct secret *keys_token(void)
 	return session ? kbs_session_token(session) : NULL;
 }
 
+void keys_measure(const struct cw_config *c)
+{
+	if (init_data)
+		measure_bytes("InitData", c->init_data, init_data, init_data_len);
+	if (n_used)
+		measure_broker(c->broker_url, reference_used ? "reference-kbs" : "trustee",
+			       (const char *const *)used, n_used);
+}
+
 void keys_close(void)
 {
 	kbs_session_free(session);
 	session = NULL;
 	free(init_data);
 	init_data = NULL;
+	for (size_t i = 0; i < n_used; i++)
+		free(used[i]);
+	n_used = 0;
 }

@@ -28,6 +28,7 @@
 #include "keys.h"
 #include "log.h"
 #include "luks.h"
+#include "measure.h"
 #include "pid1.h"
 #include "refkbs.h"
 #include "secret.h"
@@ -46,6 +47,7 @@ _Noreturn void boot_fail(int code, const char *stage, const struct cw_err *err)
 
 	secret_wipe_all();
 	log_error("%s failed: %s; check %s", stage, err->msg, e ? e->check : "the log above");
+	measure_failure(code, e ? e->reason : "internal");
 	teardown_root(&root);
 	end_vm(&config, code, e ? e->reason : "internal");
 }
@@ -182,14 +184,17 @@ static void unlock_and_mount(void)
 
 	strscpy(root.mapper, config.mapper, sizeof(root.mapper));
 	r = luks_activate(root_disk, config.mapper, pass, config.readonly, &err);
+	secret_free(pass);
+	if (r == 0) {
+		root.mapped = true; /* before anything else can fail: teardown closes it */
+		measure_disk("/", luks_disk_uuid(root_disk), luks_disk_header_sha384(root_disk));
+	}
 	luks_disk_free(root_disk);
 	root_disk = NULL;
-	secret_free(pass);
 	if (r == -EPERM)
 		boot_fail(CW_EXIT_WRONG_KEY, "unlock", &err);
 	if (r < 0)
 		boot_fail(CW_EXIT_UNLOCK, "unlock", &err);
-	root.mapped = true;
 	log_stage("unlock", t);
 
 	t = boottime_ms();
@@ -230,6 +235,8 @@ static void mount_volumes(void)
 		else if (volume_read_key_file(v, CW_NEWROOT, &pass, &err) < 0)
 			boot_fail(CW_EXIT_UNLOCK, "reading a volume key", &err);
 		r = volume_unlock(v, disk, pass, &root.volumes[i], &err);
+		if (r == 0)
+			measure_disk(v->mount_point, luks_disk_uuid(disk), luks_disk_header_sha384(disk));
 		luks_disk_free(disk);
 		secret_free(pass);
 		if (r < 0)
@@ -256,6 +263,7 @@ static void prepare_workload(struct workload *w, struct user_ids *ids)
 		cw_err_set(&err, r, "%s in the root filesystem: %s", CW_WORKLOAD_CONFIG, strerror(-r));
 		boot_fail(CW_EXIT_WORKLOAD_CONFIG, "workload configuration", &err);
 	}
+	measure_bytes("WorkloadConfig", CW_WORKLOAD_CONFIG, json, len);
 	if (workload_parse(json, len, w, &err) < 0) {
 		cw_err_prefix(&err, -EINVAL, "%s", CW_WORKLOAD_CONFIG);
 		boot_fail(CW_EXIT_WORKLOAD_CONFIG, "workload configuration", &err);
@@ -323,6 +331,9 @@ static void early_setup(void)
 	if (config.n_modules && early_mount_api(&err) < 0)
 		boot_fail(CW_EXIT_SETUP, "early setup", &err);
 	log_stage("modules", t);
+	/* The TEE drivers are loaded now: whether RTMR3 can be extended is known
+	 * before any secret is asked for. */
+	measure_init(&config);
 }
 
 int main(int argc, char **argv)
@@ -368,8 +379,10 @@ int main(int argc, char **argv)
 	mount_volumes();
 	prepare_workload(&w, &ids);
 	secrets_deliver(&config, reference_dialect(), &ids, &root, &delivery);
+	keys_measure(&config);
 	keys_close();
 	enter_root();
+	measure_finish();
 
 	t = boottime_ms();
 	if (workload_env(&w, &ids, &env) < 0 ||

@@ -170,6 +170,11 @@ const char *luks_disk_uuid(const struct luks_disk *d)
 	return uuid ? uuid : "";
 }
 
+const uint8_t *luks_disk_header_sha384(const struct luks_disk *d)
+{
+	return d->copy.metadata_sha384;
+}
+
 void luks_disk_describe(const struct luks_disk *d, char *buf, size_t n)
 {
 	snprintf(buf, n, "%s %s-%s %d-bit, UUID %s", crypt_get_type(d->cd), crypt_get_cipher(d->cd),

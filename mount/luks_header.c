@@ -25,6 +25,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include <cjson/cJSON.h>
+#include <openssl/evp.h>
 #include "luks.h"
 #include "util.h"
 
@@ -95,6 +96,15 @@ static int copy_range(int dev, int copy, uint64_t off, uint64_t len, struct cw_e
 	r = write_at(copy, buf, len, off);
 	if (r < 0)
 		return cw_err_set(err, r, "writing the header copy: %s", strerror(-r));
+	return 0;
+}
+
+static int sha384(const uint8_t *b, size_t n, uint8_t out[48], struct cw_err *err)
+{
+	unsigned int len = 0;
+
+	if (!EVP_Digest(b, n, out, &len, EVP_sha384(), NULL) || len != 48)
+		return cw_err_set(err, EIO, "SHA-384 of the header failed");
 	return 0;
 }
 
@@ -184,6 +194,8 @@ static int luks2_copy(int dev, int copy, const uint8_t *bin, struct luks_header_
 	r = write_at(copy, meta, 2 * hdr_size, 0);
 	if (r < 0)
 		return cw_err_set(err, r, "writing the header copy: %s", strerror(-r));
+	if ((r = sha384(meta, 2 * hdr_size, out->metadata_sha384, err)) < 0)
+		return r;
 	end = 2 * hdr_size;
 	/* The two JSON areas are normally the same text: then one names every area. */
 	for (int i = 0; i < 2 && r == 0; i++) {
@@ -209,6 +221,8 @@ static int luks1_copy(int dev, int copy, const uint8_t *phdr, struct luks_header
 
 	if (r < 0)
 		return cw_err_set(err, r, "writing the header copy: %s", strerror(-r));
+	if ((r = sha384(phdr, LUKS1_PHDR, out->metadata_sha384, err)) < 0)
+		return r;
 	if (key_bytes == 0 || key_bytes > LUKS1_KEY_MAX)
 		return cw_err_set(err, EINVAL, "LUKS1 key size %u bytes is not 1-%d", key_bytes,
 				  LUKS1_KEY_MAX);

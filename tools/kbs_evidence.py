@@ -11,7 +11,8 @@ collateral here (no PCK chain, QE report or TCB info): pinning the attestation k
 it. REPORT_DATA, MR_TD and MRCONFIGID (init-data) are checked.
 Every failure raises ValueError with the reason; test-kbs logs it and answers Trustee's 401."""
 
-import base64, json, re, struct
+import base64
+import hashlib, json, re, struct
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -470,6 +471,62 @@ def _raw_point(key):
     return key.public_bytes(serialization.Encoding.X962,
                             serialization.PublicFormat.UncompressedPoint)
 
+EV_NO_ACTION, EV_EVENT_TAG, AAEL_TAG, SHA384_ALG = 3, 6, 0x4141454C, 0x000C
+
+def parse_cc_eventlog(log):
+    """Trustee's reading of a CC event log (deps/eventlog/src/lib.rs): the first event in the SHA-1
+    TCG_PCR_EVENT form with the spec-id data naming the digest sizes, then TCG_PCR_EVENT2 entries
+    until a u64 of all zeros or ones, or the end. Returns the events (MR index, type, SHA-384
+    digest or None, the AAEL text for tagged AAEL events) and RTMR0-3 replayed from zero."""
+    def need(at, n, what):
+        if at + n > len(log):
+            raise ValueError(f"cc_eventlog offset {at:#x}: {what} runs past the end")
+    need(0, 32, "the first event")
+    first_type, first_size = struct.unpack_from("<I", log, 4)[0], struct.unpack_from("<I", log, 28)[0]
+    need(32, first_size, "the first event's data")
+    if first_type != EV_NO_ACTION or first_size < 28:
+        raise ValueError("cc_eventlog: the first event is not a spec-id EV_NO_ACTION event")
+    count = struct.unpack_from("<I", log, 32 + 24)[0]
+    if not 0 < count <= 8 or 28 + 4 * count > first_size:
+        raise ValueError("cc_eventlog: bad number of algorithms in the spec-id event")
+    sizes = dict(struct.unpack_from("<HH", log, 32 + 28 + 4 * i) for i in range(count))
+    rtmr, events, at = [bytes(48)] * 4, [], 32 + first_size
+    while at < len(log):
+        if len(log) - at >= 8 and log[at:at + 8] in (bytes(8), b"\xff" * 8):
+            break
+        need(at, 12, "an entry")
+        mr, kind, digests = struct.unpack_from("<III", log, at)
+        if not 0 < digests <= 8:
+            raise ValueError(f"cc_eventlog offset {at:#x}: bad digest count {digests}")
+        p, sha384 = at + 12, None
+        for _ in range(digests):
+            need(p, 2, "a digest")
+            alg = struct.unpack_from("<H", log, p)[0]
+            if alg not in sizes:
+                raise ValueError(f"cc_eventlog offset {p:#x}: algorithm {alg:#x} not in the spec-id event")
+            need(p + 2, sizes[alg], "a digest")
+            if alg == SHA384_ALG and sizes[alg] == 48:
+                sha384 = log[p + 2:p + 50]
+            p += 2 + sizes[alg]
+        need(p, 4, "an entry's data size")
+        size = struct.unpack_from("<I", log, p)[0]
+        need(p + 4, size, "an entry's data")
+        data, text = log[p + 4:p + 4 + size], None
+        if kind == EV_EVENT_TAG and size >= 8 and struct.unpack_from("<I", data, 0)[0] == AAEL_TAG:
+            if struct.unpack_from("<I", data, 4)[0] != size - 8:
+                raise ValueError(f"cc_eventlog offset {p:#x}: AAEL text length does not fit")
+            text = data[8:].decode("utf-8")  # Trustee refuses the whole log otherwise
+            if text.count(" ") < 2:
+                raise ValueError(f"cc_eventlog offset {p:#x}: AAEL text without domain and operation")
+        if sha384 is not None and 1 <= mr <= 4:
+            rtmr[mr - 1] = hashlib.sha384(rtmr[mr - 1] + sha384).digest()
+        events.append({"mr": mr, "type": kind, "sha384": sha384.hex() if sha384 else None,
+                       "aael": text})
+        at = p + 4 + size
+    return events, rtmr
+
+TDX_BODY_RTMR0 = 328
+
 class TdxVerifier:
     def __init__(self, attestation_key_pem, mr_td=None):
         key = serialization.load_pem_public_key(attestation_key_pem)
@@ -480,8 +537,9 @@ class TdxVerifier:
     def verify(self, evidence, report_data, init_data_hash=None):
         evidence = _object(evidence, ("cc_eventlog", "quote"), "tdx evidence",
                            optional=("cc_eventlog",))
-        if evidence.get("cc_eventlog") is not None:  # Trustee replays it against the RTMRs
-            raise ValueError("test-kbs does not verify a CCEL event log (cc_eventlog)")
+        log = evidence.get("cc_eventlog")
+        if log is not None and not isinstance(log, str):
+            raise ValueError("cc_eventlog: want a standard base64 string or null")
         if not isinstance(evidence["quote"], str):
             raise ValueError("quote: want a standard base64 string")
         try:
@@ -503,4 +561,19 @@ class TdxVerifier:
         if self.mr_td is not None and field["mr_td"] != self.mr_td:
             raise ValueError(f"MR_TD {field['mr_td'].hex()} is not the expected "
                              f"{self.mr_td.hex()}")
-        return dict({name: value.hex() for name, value in field.items()}, quote_version=version)
+        claims = dict({name: value.hex() for name, value in field.items()}, quote_version=version)
+        if log:  # as Trustee's TDX verifier: replay RTMR0-3 from zero and compare them all
+            try:
+                raw = base64.b64decode(log, validate=True)
+            except ValueError:
+                raise ValueError("cc_eventlog: not standard base64") from None
+            events, rtmr = parse_cc_eventlog(raw)
+            for i in range(4):
+                quoted = body[TDX_BODY_RTMR0 + 48 * i:TDX_BODY_RTMR0 + 48 * (i + 1)]
+                if rtmr[i] != quoted:
+                    raise ValueError("Eventlog does not pass measurement replay CC Event Log "
+                                     f"Measurement Register [index = {i + 1}]. Calculated value: "
+                                     f"{rtmr[i].hex()}, Given value: {quoted.hex()}")
+            claims["rtmr"] = [r.hex() for r in rtmr]
+            claims["uefi_event_logs"] = events
+        return claims

@@ -14,7 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct jr *doc = NULL;
 	int r;
 
-	r = evidence_decode(data, size, NULL, 0, &dec, &err);
+	r = evidence_decode(data, size, NULL, 0, NULL, 0, &dec, &err);
 	FUZZ_CHECK(r == 0 || r == -EINVAL || r == -ENOMEM);
 	fuzz_check_msg(err.msg, sizeof(err.msg));
 	if (r == 0) {

@@ -55,7 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_json(jw_finish(&w));
 
 	FUZZ_CHECK(tdx_evidence_json(data, q.len, size % 3 ? NULL : data, size % 7, &json, &err) == 0);
-	r = evidence_decode((const uint8_t *)json, strlen(json), NULL, 0, &dec, &err);
+	r = evidence_decode((const uint8_t *)json, strlen(json), NULL, 0, NULL, 0, &dec, &err);
 	if (r)
 		fprintf(stderr, "decoding our own tdx evidence failed: %s\n", err.msg);
 	FUZZ_CHECK(r == 0 && dec.json);

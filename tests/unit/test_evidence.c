@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include "command.h"
 #include "check.h"
+#include "eventlog.h"
 #include "evidence.h"
 #include "jsonr.h"
 #include "tdx.h"
@@ -49,7 +50,7 @@ static struct jr *decode(const uint8_t *in, size_t len, const uint8_t *cert, siz
 	struct evidence_decoded d;
 	struct jr *doc = NULL;
 
-	if (evidence_decode(in, len, cert, cert_len, &d, &err) < 0) {
+	if (evidence_decode(in, len, cert, cert_len, NULL, 0, &d, &err) < 0) {
 		fprintf(stderr, "decode failed: %s\n", err.msg);
 		return NULL;
 	}
@@ -67,7 +68,7 @@ static void expect_error(const uint8_t *in, size_t len, const char *msg)
 	struct cw_err err = { "" };
 	struct evidence_decoded d;
 
-	CHECK(evidence_decode(in, len, NULL, 0, &d, &err) < 0);
+	CHECK(evidence_decode(in, len, NULL, 0, NULL, 0, &d, &err) < 0);
 	if (!strstr(err.msg, msg)) {
 		check_failures++;
 		fprintf(stderr, "got \"%s\", expected \"%s\"\n", err.msg, msg);
@@ -185,13 +186,14 @@ static void test_tdx_inputs(void)
 	CHECK(strlen(str_at(doc, "quote.body.mrservicetd")) == 96);
 	CHECK_INT(num_at(doc, "trailing_bytes"), 100);
 	jr_free(doc);
-	CHECK(evidence_decode(q, n, (const uint8_t *)"x", 1, &d, &err) == -EINVAL);
+	CHECK(evidence_decode(q, n, (const uint8_t *)"x", 1, NULL, 0, &d, &err) == -EINVAL);
 	CHECK(strstr(err.msg, "--cert applies to SNP evidence only") != NULL);
 
 	CHECK_INT(tdx_evidence_json(q, n, (const uint8_t *)"log", 3, &json, &err), 0);
 	doc = decode((const uint8_t *)json, strlen(json), NULL, 0, NULL);
 	CHECK_STR(str_at(doc, "kind"), "trustee-tdx-evidence");
 	CHECK_INT(num_at(doc, "cc_eventlog_bytes"), 3);
+	CHECK(strstr(str_at(doc, "eventlog.error"), "shorter than its first event") != NULL);
 	CHECK_STR(str_at(doc, "quote.body.report_data"),
 		  "6d6ab13b046cff606ac0074be13981b07b6325dba10b5facc96febf551c0c3be"
 		  "2b75f92fe1f88f4bb996969ad0174b4b7a70261b7b85c844f4b33a4674fd049f");
@@ -236,6 +238,58 @@ static int run(const char *const *args, int argc, char *out, size_t outsz)
 	out[k > 0 ? k : 0] = '\0';
 	close(fd);
 	return st;
+}
+
+/* Replaying an event log against a quote's RTMRs: a v4 quote whose
+ * registers are set to what cwinit's entries (behind the no-CCEL header)
+ * replay to, then one byte off. TDX quote signatures are the broker's to
+ * check, not the decoder's, so the edited quote still decodes. */
+static void test_tdx_replay(void)
+{
+	struct cw_err err = { "" };
+	size_t n, elen, cclen;
+	_cleanup_free_ uint8_t *q = vector("tdx/trustee-quote-v4.dat", &n);
+	uint8_t *entry = NULL, *cc = NULL, d[48], rtmr[4][48];
+	struct evidence_decoded out;
+	struct tdx_quote tq;
+	char *json = NULL;
+	struct jr *doc;
+
+	if (!q || tdx_quote_parse(q, n, &tq, &err) < 0) {
+		CHECK(!"quote vector");
+		return;
+	}
+	CHECK_INT(eventlog_entry("cwinit", "Separator", "{\"state\":\"workload-start\"}", &entry,
+				 &elen, d, &err), 0);
+	CHECK_INT(eventlog_cc(NULL, 0, entry, elen, &cc, &cclen, &err), 0);
+	CHECK_INT(eventlog_replay(cc, cclen, rtmr, &err), 0);
+	memcpy(q + tq.body_off + TDX_BODY_OFF_RTMR0, rtmr, sizeof(rtmr));
+
+	/* cwinit's entries file alone, with --eventlog. */
+	CHECK_INT(evidence_decode(q, n, NULL, 0, entry, elen, &out, &err), 0);
+	CHECK_INT(out.replay, EVIDENCE_REPLAY_MATCH);
+	CHECK(out.json && strstr(out.json, "\"aael\": \"cwinit Separator {\\\"state\\\":\\\"workload-start\\\"}\""));
+	evidence_decoded_free(&out);
+	/* The same log inside Trustee tdx evidence. */
+	CHECK_INT(tdx_evidence_json(q, n, cc, cclen, &json, &err), 0);
+	doc = decode((const uint8_t *)json, strlen(json), NULL, 0, NULL);
+	CHECK(doc && jr_is(at(doc, "eventlog.rtmr3.match"), JR_BOOL) &&
+	      at(doc, "eventlog.rtmr3.match")->boolean);
+	CHECK(jr_is(at(doc, "eventlog.events"), JR_ARRAY) && at(doc, "eventlog.events")->n == 1);
+	if (jr_is(at(doc, "eventlog.events"), JR_ARRAY) && at(doc, "eventlog.events")->n == 1)
+		CHECK_INT(num_at(&at(doc, "eventlog.events")->items[0], "mr_index"), 4);
+	jr_free(doc);
+	CHECK_INT(evidence_decode((const uint8_t *)json, strlen(json), NULL, 0, entry, elen, &out,
+				  &err), -EINVAL);
+	CHECK(strstr(err.msg, "--eventlog with evidence that carries its cc_eventlog") != NULL);
+	free(json);
+	/* One byte off in RTMR3: no match. */
+	q[tq.body_off + TDX_BODY_OFF_RTMR0 + 3 * 48] ^= 1;
+	CHECK_INT(evidence_decode(q, n, NULL, 0, cc, cclen, &out, &err), 0);
+	CHECK_INT(out.replay, EVIDENCE_REPLAY_MISMATCH);
+	evidence_decoded_free(&out);
+	free(entry);
+	free(cc);
 }
 
 static void test_command(void)
@@ -297,6 +351,7 @@ int main(void)
 		return 2;
 	test_snp_inputs();
 	test_tdx_inputs();
+	test_tdx_replay();
 	test_command();
 	free(last_json);
 	char cmd[80];
