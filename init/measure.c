@@ -39,8 +39,7 @@ static bool required;
 static unsigned events;
 static uint64_t spent_us; /* in record(): what the measurement costs the boot */
 
-/* Whether the registers can be extended: at measure_init, or at a failure
- * that came before it. */
+/* Whether the registers can be extended (at measure_init). */
 static void decide(void)
 {
 	struct cw_err err = { "" };
@@ -76,9 +75,7 @@ static void record(const char *operation, const cJSON *content)
 	size_t len, n;
 	int r;
 
-	if (mode == UNDECIDED)
-		decide();
-	if (mode == STOPPED)
+	if (mode == UNDECIDED || mode == STOPPED)
 		return;
 	r = jcs_serialize(content, &text, &n, &err);
 	if (r == 0)
@@ -176,8 +173,12 @@ int measure_finish(void)
 
 void measure_failure(int status, const char *reason)
 {
-	cJSON *o = cJSON_CreateObject();
+	cJSON *o;
 
+	/* Before measure_init (early setup, modules) nothing was measured yet. */
+	if (mode == UNDECIDED || mode == STOPPED)
+		return;
+	o = cJSON_CreateObject();
 	/* Already on the fatal path: a failure here is only a warning. */
 	required = false;
 	cJSON_AddStringToObject(o, "state", "failed");
