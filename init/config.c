@@ -458,6 +458,32 @@ static bool takes_list(const char *name)
 	return k && (k->kind == K_MODULES || k->kind == K_HOSTS || k->kind == K_DNS);
 }
 
+/* The members that are lists or objects of their own rather than keys of
+ * the table, all only from the measured file. 1 when item is one of them
+ * (and set), 0 when it is not, -errno (err says why). */
+static int structured_member(struct cw_config *c, const cJSON *item, enum cw_source src,
+			     struct cw_err *err)
+{
+	const char *name = item->string;
+	int r;
+
+	if (strcmp(name, "volumes") && strcmp(name, "secrets") && strcmp(name, "secrets_token") &&
+	    strcmp(name, "luks_ciphers"))
+		return 0;
+	if (src != SRC_FILE)
+		return cw_err_set(err, EINVAL, "%s: only in /etc/cwinit.json", name);
+	if (!strcmp(name, "volumes"))
+		r = volumes_parse(&c->volumes, item, err);
+	else if (!strcmp(name, "secrets"))
+		r = secrets_parse_list(&c->secrets, item, false, err);
+	else if (!strcmp(name, "luks_ciphers"))
+		r = luks_policy_parse(&c->luks_policy, item, err);
+	else
+		r = cJSON_IsString(item) ? secrets_set_token(&c->secrets, item->valuestring, err)
+					 : cw_err_set(err, EINVAL, "secrets_token: must be a string");
+	return r < 0 ? r : 1;
+}
+
 int config_load_json(struct cw_config *c, const char *json, size_t len, enum cw_source src,
 		     struct cw_err *err)
 {
@@ -474,33 +500,10 @@ int config_load_json(struct cw_config *c, const char *json, size_t len, enum cw_
 	}
 	cJSON_ArrayForEach(item, root) {
 		const char *name = item->string;
-		if (!strcmp(name, "volumes")) {
-			/* A list of objects, so not a key of the table; only the measured file. */
-			r = src == SRC_FILE ? volumes_parse(&c->volumes, item, err)
-					    : cw_err_set(err, EINVAL, "volumes: only in /etc/cwinit.json");
-			if (r < 0)
-				break;
-			continue;
-		}
-		if (!strcmp(name, "secrets") || !strcmp(name, "secrets_token")) {
-			/* Structured, and only from the measured file, like volumes. */
-			if (src != SRC_FILE)
-				r = cw_err_set(err, EINVAL, "%s: only in /etc/cwinit.json", name);
-			else if (!strcmp(name, "secrets"))
-				r = secrets_parse_list(&c->secrets, item, false, err);
-			else
-				r = cJSON_IsString(item) ? secrets_set_token(&c->secrets, item->valuestring, err)
-							 : cw_err_set(err, EINVAL, "secrets_token: must be a string");
-			if (r < 0)
-				break;
-			continue;
-		}
-		if (!strcmp(name, "luks_ciphers")) {
-			/* An object, and only from the measured file, like volumes. */
-			r = src == SRC_FILE ? luks_policy_parse(&c->luks_policy, item, err)
-					    : cw_err_set(err, EINVAL, "luks_ciphers: only in /etc/cwinit.json");
-			if (r < 0)
-				break;
+		if ((r = structured_member(c, item, src, err)) < 0)
+			break;
+		if (r) {
+			r = 0;
 			continue;
 		}
 		if (cJSON_IsArray(item) && !takes_list(name)) {

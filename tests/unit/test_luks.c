@@ -17,22 +17,12 @@
 #include "loopdev.h"
 #include "luks.h"
 #include "secret.h"
+#include "secret_of.h"
 
 #define PASSPHRASE "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"
 
 static char dir[] = "/tmp/cwinit-test-luks-XXXXXX";
 static char keyfile[128], luks1[128], luks2[128], zero[128];
-
-static struct secret *secret_of(const char *s)
-{
-	struct secret *p = secret_new(strlen(s));
-
-	if (p) {
-		memcpy(p->data, s, strlen(s));
-		p->len = strlen(s);
-	}
-	return p;
-}
 
 static int make_images(void)
 {

@@ -16,6 +16,7 @@
 #include "loopdev.h"
 #include "luks.h"
 #include "secret.h"
+#include "secret_of.h"
 
 #define PASSPHRASE "owner-passphrase-0123456789"
 #define OTHER_PASSPHRASE "host-passphrase-9876543210"
@@ -41,17 +42,6 @@ static const char *owner_disk(const char *name, const char *options)
 		exit(2);
 	}
 	return img;
-}
-
-static struct secret *secret_of(const char *s)
-{
-	struct secret *p = secret_new(strlen(s));
-
-	if (p) {
-		memcpy(p->data, s, strlen(s));
-		p->len = strlen(s);
-	}
-	return p;
 }
 
 /* luks_check must refuse img with -EACCES and a message holding want. */

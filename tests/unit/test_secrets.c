@@ -13,18 +13,8 @@
 #include <cjson/cJSON.h>
 #include "check.h"
 #include "config.h"
+#include "secret_of.h"
 #include "secrets.h"
-
-static struct secret *secret_of(const void *data, size_t len)
-{
-	struct secret *s = secret_new(len ? len : 1);
-
-	if (s) {
-		memcpy(s->data, data, len);
-		s->len = len;
-	}
-	return s;
-}
 
 static int parse_list(struct cw_secrets *s, const char *json, bool image, struct cw_err *err)
 {
@@ -127,8 +117,8 @@ static void test_env(void)
 	CHECK_INT(parse_list(&s, "[{\"resource\":\"a/b/c\",\"env\":\"DB_PASSWORD\"},"
 			     "{\"resource\":\"a/b/d\",\"env\":\"TOKEN\"},"
 			     "{\"resource\":\"a/b/e\",\"env\":\"ABSENT\",\"optional\":true}]", true, &err), 0);
-	values[0] = secret_of("s3cr\xc3\xa9t", 7);
-	values[1] = secret_of("", 0);
+	values[0] = secret_of_bytes("s3cr\xc3\xa9t", 7);
+	values[1] = secret_of_bytes("", 0);
 	CHECK_INT(secret_env_check(&s.v[0], values[0], &err), 0);
 	CHECK_INT(secret_env_check(&s.v[1], values[1], &err), 0);
 	CHECK_INT(secrets_env(env, &s, values, &block, &out, &err), 0);
@@ -138,12 +128,12 @@ static void test_env(void)
 	secret_free(block);
 
 	/* Only UTF-8 text without NUL, and not too long. */
-	struct secret *nul = secret_of("a\0b", 3), *latin1 = secret_of("caf\xe9", 4);
+	struct secret *nul = secret_of_bytes("a\0b", 3), *latin1 = secret_of_bytes("caf\xe9", 4);
 	CHECK_INT(secret_env_check(&s.v[0], nul, &err), -EILSEQ);
 	CHECK(strstr(err.msg, "not UTF-8 text without NUL (byte 1); deliver it as a file") != NULL);
 	CHECK_INT(secret_env_check(&s.v[0], latin1, &err), -EILSEQ);
 	memset(text, 'x', sizeof(text));
-	big = secret_of(text, sizeof(text));
+	big = secret_of_bytes(text, sizeof(text));
 	CHECK_INT(secret_env_check(&s.v[0], big, &err), -EFBIG);
 	secret_free(nul);
 	secret_free(latin1);
@@ -157,7 +147,7 @@ static void test_files(void)
 {
 	char dir[] = "/tmp/cwinit-test-secrets-XXXXXX", path[128];
 	struct cw_err err = { "" };
-	struct secret *pem = secret_of("-----BEGIN KEY-----\n", 20), *huge;
+	struct secret *pem = secret_of_bytes("-----BEGIN KEY-----\n", 20), *huge;
 	static char blob[100 * 1024];
 	struct stat st;
 	char buf[64];
@@ -191,7 +181,7 @@ static void test_files(void)
 	/* Over the tmpfs's room (no file secrets: the token's 64 KiB): no file at all. */
 	CHECK_INT(secret_files_mount(dir, 0, &err), 0);
 	memset(blob, 'y', sizeof(blob));
-	huge = secret_of(blob, sizeof(blob));
+	huge = secret_of_bytes(blob, sizeof(blob));
 	CHECK_INT(secret_file_write(dir, "huge", huge, 0, 0, 0400, &err), -ENOSPC);
 	snprintf(path, sizeof(path), "%s/huge", dir);
 	CHECK(access(path, F_OK) < 0 && errno == ENOENT);
