@@ -29,14 +29,14 @@ static size_t init_data_len;
 /* What was fetched, for the runtime measurement: the root's, the volumes'
  * and the secrets' resources. */
 #define USED_MAX (1 + CW_MAX_VOLUMES + CW_MAX_SECRETS)
-static char *used[USED_MAX];
+static char used[USED_MAX][256]; /* the size of every resource field */
 static size_t n_used;
 static bool reference_used;
 
 static void note_used(const char *resource)
 {
 	if (n_used < USED_MAX)
-		used[n_used++] = strdup(resource);
+		strscpy(used[n_used++], resource, sizeof(used[0]));
 }
 
 int keys_exit_code(enum kbs_failure f)
@@ -179,11 +179,15 @@ const struct secret *keys_token(void)
 
 void keys_measure(const struct cw_config *c)
 {
+	const char *names[USED_MAX];
+
 	if (init_data)
 		measure_bytes("InitData", c->init_data, init_data, init_data_len);
+	for (size_t i = 0; i < n_used; i++)
+		names[i] = used[i];
 	if (n_used)
-		measure_broker(c->broker_url, reference_used ? "reference-kbs" : "trustee",
-			       (const char *const *)used, n_used);
+		measure_broker(c->broker_url, reference_used ? "reference-kbs" : "trustee", names,
+			       n_used);
 }
 
 void keys_close(void)
@@ -192,7 +196,5 @@ void keys_close(void)
 	session = NULL;
 	free(init_data);
 	init_data = NULL;
-	for (size_t i = 0; i < n_used; i++)
-		free(used[i]);
 	n_used = 0;
 }

@@ -62,9 +62,19 @@ static void decide(void)
 			 "events are logged for the workload only");
 }
 
-/* One event: extend first, then log, so the log never holds what the
- * register lacks. A failed extend stops measuring (or the boot, when
+/* An event that could not be recorded stops measuring (or the boot, when
  * required): a log that no longer replays is worse than none. */
+static void stop(const char *operation, int r, struct cw_err *err)
+{
+	cw_err_prefix(err, r, "runtime event %s", operation);
+	if (required)
+		boot_fail(CW_EXIT_EVIDENCE, "runtime measurement", err);
+	log_warn("%s; runtime measurement stops here", err->msg);
+	mode = STOPPED;
+}
+
+/* One event: extend first, then log, so the log never holds what the
+ * register lacks. */
 static void record(const char *operation, const cJSON *content)
 {
 	struct cw_err err = { "" };
@@ -85,15 +95,10 @@ static void record(const char *operation, const cJSON *content)
 	if (r == 0)
 		r = eventlog_append(entry, len, &err);
 	spent_us += monotonic_us() - t;
-	if (r == 0) {
+	if (r == 0)
 		events++;
-		return;
-	}
-	cw_err_prefix(&err, r, "runtime event %s", operation);
-	if (required)
-		boot_fail(CW_EXIT_EVIDENCE, "runtime measurement", &err);
-	log_warn("%s; runtime measurement stops here", err.msg);
-	mode = STOPPED;
+	else
+		stop(operation, r, &err);
 }
 
 void measure_init(const struct cw_config *c)
@@ -125,11 +130,18 @@ void measure_disk(const char *mount_point, const char *uuid,
 
 void measure_bytes(const char *operation, const char *name, const void *data, size_t len)
 {
-	cJSON *o = cJSON_CreateObject();
+	cJSON *o;
 	uint8_t d[EVENTLOG_SHA384];
 	unsigned int n = 0;
 
-	EVP_Digest(data, len, d, &n, EVP_sha384(), NULL);
+	if (mode == UNDECIDED || mode == STOPPED)
+		return;
+	if (!EVP_Digest(data, len, d, &n, EVP_sha384(), NULL) || n != sizeof(d)) {
+		struct cw_err err = { "" };
+		stop(operation, cw_err_set(&err, EIO, "SHA-384 failed"), &err);
+		return;
+	}
+	o = cJSON_CreateObject();
 	if (name)
 		cJSON_AddStringToObject(o, "path", name);
 	add_hex(o, "sha384", d, sizeof(d));
